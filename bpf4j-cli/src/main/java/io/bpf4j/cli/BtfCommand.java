@@ -2,6 +2,7 @@ package io.bpf4j.cli;
 
 import io.bpf4j.BpfException;
 import io.bpf4j.btf.Btf;
+import io.bpf4j.btf.BtfCDump;
 import io.bpf4j.btf.BtfRawDump;
 import java.nio.file.Path;
 import java.util.List;
@@ -103,7 +104,7 @@ final class BtfCommand implements Runnable {
                 BtfJsonDump.dump(btf, w);
                 w.finish();
             } else if (c) {
-                throw new BpfException("format c is not implemented yet");
+                BtfCDump.dumpHeader(btf, sb);
             } else {
                 BtfRawDump.dump(btf, sb);
             }

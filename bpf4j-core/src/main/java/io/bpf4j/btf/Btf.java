@@ -231,26 +231,38 @@ public final class Btf {
      * members or size show it was packed has alignment 1.
      */
     public int alignOf(int id) {
+        int align = alignOrZero(id);
+        if (align == 0) {
+            throw new IllegalArgumentException("BTF type [" + id + "] " + (id == 0 ? "void" : type(id).kind()) + " has no alignment");
+        }
+        return align;
+    }
+
+    /** Alignment as {@link #alignOf}, or 0 for a type without one (void, functions, forward declarations, ...). */
+    int alignOrZero(int id) {
         if (id == 0) {
-            throw new IllegalArgumentException("void has no alignment");
+            return 0;
         }
         return switch (type(id)) {
             case BtfType.Int i -> Math.min(pointerSize(), i.size());
             case BtfType.Enumeration e -> Math.min(pointerSize(), e.size());
             case BtfType.Float f -> Math.min(pointerSize(), f.size());
             case BtfType.Ptr p -> pointerSize();
-            case BtfType.Array a -> alignOf(a.type());
-            case BtfType.Typedef t -> alignOf(t.type());
-            case BtfType.Modifier m -> alignOf(m.type());
+            case BtfType.Array a -> alignOrZero(a.type());
+            case BtfType.Typedef t -> alignOrZero(t.type());
+            case BtfType.Modifier m -> alignOrZero(m.type());
             case BtfType.Composite c -> compositeAlign(c);
-            case BtfType t -> throw new IllegalArgumentException("BTF type [" + id + "] " + t.kind() + " has no alignment");
+            default -> 0;
         };
     }
 
     private int compositeAlign(BtfType.Composite c) {
         int max = 1;
         for (BtfType.Member m : c.members()) {
-            int align = alignOf(m.type());
+            int align = alignOrZero(m.type());
+            if (align == 0) {
+                return 0;
+            }
             max = Math.max(max, align);
             if (m.bitfieldSize() == 0 && Integer.toUnsignedLong(m.bitOffset()) % (8L * align) != 0) {
                 return 1;
