@@ -25,6 +25,7 @@ public final class BtfCDump {
 
     private final Btf btf;
     private final StringBuilder out;
+    private final boolean enumModes;
     private final int ptrBits;
     private final byte[] orderState;
     private final byte[] emitState;
@@ -37,9 +38,10 @@ public final class BtfCDump {
     private int[] queue = new int[64];
     private int queued;
 
-    private BtfCDump(Btf btf, StringBuilder out) {
+    private BtfCDump(Btf btf, StringBuilder out, boolean enumModes) {
         this.btf = btf;
         this.out = out;
+        this.enumModes = enumModes;
         this.ptrBits = btf.pointerSize() * 8;
         int n = btf.typeCount();
         orderState = new byte[n];
@@ -55,13 +57,23 @@ public final class BtfCDump {
 
     /**
      * Appends a whole header: include guard, the {@code preserve_access_index} pragma, and
-     * every type of {@code btf} and its base, like bpftool's {@code format c}.
+     * every type of {@code btf} and its base, exactly as bpftool 7.1's {@code format c}.
      */
     public static void dumpHeader(Btf btf, StringBuilder out) {
+        dumpHeader(btf, out, false);
+    }
+
+    /**
+     * As {@link #dumpHeader(Btf, StringBuilder)}; with {@code enumModes}, enums of 1 or 8
+     * bytes get {@code __attribute__((mode(byte)))} or {@code mode(word)} so that C gives
+     * them their BTF size (as later bpftool versions do). bpftool 7.1 leaves them 4 bytes,
+     * which moves the members after them in structs such as the kernel's {@code inode}.
+     */
+    public static void dumpHeader(Btf btf, StringBuilder out, boolean enumModes) {
         out.append("#ifndef __VMLINUX_H__\n#define __VMLINUX_H__\n\n");
         out.append("#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n");
         out.append("#pragma clang attribute push (__attribute__((preserve_access_index)), apply_to = record)\n#endif\n\n");
-        BtfCDump d = new BtfCDump(btf, out);
+        BtfCDump d = new BtfCDump(btf, out, enumModes);
         for (int id = 1; id < btf.typeCount(); id++) {
             d.dumpType(id);
         }
@@ -70,7 +82,7 @@ public final class BtfCDump {
 
     /** Appends the C definitions of the given types and of everything they need, each once. */
     public static void dumpTypes(Btf btf, List<Integer> ids, StringBuilder out) {
-        BtfCDump d = new BtfCDump(btf, out);
+        BtfCDump d = new BtfCDump(btf, out, false);
         for (int id : ids) {
             d.dumpType(id);
         }
@@ -467,6 +479,17 @@ public final class BtfCDump {
         }
         newline(level);
         out.append('}');
+        if (!enumModes) {
+            return;
+        }
+        if (e.size() == 1) {
+            out.append(" __attribute__((mode(byte)))");
+        } else if (e.size() == 8 && ptrBits == 64) {
+            // A 32-bit enum needs mode(word) to be 8 bytes; an enum64 only if no value needs 64 bits.
+            if (!enum64 || values.stream().allMatch(v -> (v.value() >>> 32) == 0)) {
+                out.append(" __attribute__((mode(word)))");
+            }
+        }
     }
 
     private void emitFwdDef(int id, BtfType.Fwd f) {
