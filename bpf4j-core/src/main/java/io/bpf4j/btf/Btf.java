@@ -186,22 +186,22 @@ public final class Btf {
             BtfType t = type(id);
             switch (t) {
                 case BtfType.Int i -> {
-                    return elements * Integer.toUnsignedLong(i.size());
+                    return checked(elements * Integer.toUnsignedLong(i.size()));
                 }
                 case BtfType.Composite c -> {
                     return checked(elements * Integer.toUnsignedLong(c.size()));
                 }
                 case BtfType.Enumeration e -> {
-                    return elements * Integer.toUnsignedLong(e.size());
+                    return checked(elements * Integer.toUnsignedLong(e.size()));
                 }
                 case BtfType.Datasec d -> {
                     return checked(elements * Integer.toUnsignedLong(d.size()));
                 }
                 case BtfType.Float f -> {
-                    return elements * Integer.toUnsignedLong(f.size());
+                    return checked(elements * Integer.toUnsignedLong(f.size()));
                 }
                 case BtfType.Ptr p -> {
-                    return elements * pointerSize();
+                    return checked(elements * pointerSize());
                 }
                 case BtfType.Array a -> {
                     elements *= Integer.toUnsignedLong(a.length());

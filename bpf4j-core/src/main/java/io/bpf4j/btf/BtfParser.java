@@ -58,8 +58,7 @@ final class BtfParser {
         int magic = buf.order(order).getShort(0) & 0xffff;
         if (magic != MAGIC) {
             order = ByteOrder.BIG_ENDIAN;
-            magic = buf.order(order).getShort(0) & 0xffff;
-            if (magic != MAGIC) {
+            if ((buf.order(order).getShort(0) & 0xffff) != MAGIC) {
                 throw error(String.format("bad BTF magic 0x%04x at offset 0, expected 0x%04x", magic, MAGIC));
             }
         }

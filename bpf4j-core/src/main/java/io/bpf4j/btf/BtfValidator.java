@@ -9,6 +9,9 @@ import java.util.function.BiFunction;
  * such as a pointer that points to itself). Afterwards every walk over the types ends.
  */
 final class BtfValidator {
+    /** Larger than any struct a BPF program or the kernel has (vmlinux's largest is about 240 KiB). */
+    static final long MAX_COMPOSITE_SIZE = 16 << 20;
+
     private final Btf btf;
     private final BiFunction<Integer, String, BpfFormatException> error;
     private final int first;
@@ -62,6 +65,9 @@ final class BtfValidator {
                 ref(id, a.indexType(), "ARRAY index type", false);
             }
             case BtfType.Composite c -> {
+                if (Integer.toUnsignedLong(c.size()) > MAX_COMPOSITE_SIZE) {
+                    throw fail(id, c.kind() + " '" + c.name() + "' has impossible size " + Integer.toUnsignedString(c.size()) + " (over 16 MiB)");
+                }
                 for (BtfType.Member m : c.members()) {
                     ref(id, m.type(), c.kind() + " member '" + m.name() + "'", false);
                 }
