@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "btf",
         description = "Inspect BTF type information, as bpftool btf does.",
-        subcommands = {BtfCommand.Dump.class, CommandLine.HelpCommand.class})
+        subcommands = {BtfCommand.Dump.class, BtfBenchCommand.class, CommandLine.HelpCommand.class})
 final class BtfCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -51,6 +51,10 @@ final class BtfCommand implements Runnable {
 
         @Option(names = {"-p", "--pretty"}, description = "Print human-readable (indented) JSON; implies -j.")
         boolean pretty;
+
+        @Option(names = "--enum-modes", description = "With format c: give 1- and 8-byte enums their BTF size with mode attributes,"
+                + " as later bpftool versions do (bpftool 7.1 does not, which changes some struct layouts).")
+        boolean enumModes;
 
         @Option(names = "--ext", description = "With format raw: also list the func_info, line_info and CO-RE relocations of .BTF.ext.")
         boolean ext;
@@ -91,6 +95,9 @@ final class BtfCommand implements Runnable {
             if (c && ext) {
                 throw usage("--ext goes with format raw");
             }
+            if (!c && enumModes) {
+                throw usage("--enum-modes goes with format c");
+            }
             Btf base = null;
             if (baseBtf != null) {
                 base = Btf.read(baseBtf, null);
@@ -104,7 +111,7 @@ final class BtfCommand implements Runnable {
                 BtfJsonDump.dump(btf, w);
                 w.finish();
             } else if (c) {
-                BtfCDump.dumpHeader(btf, sb);
+                BtfCDump.dumpHeader(btf, sb, enumModes);
             } else {
                 BtfRawDump.dump(btf, sb);
             }
