@@ -47,6 +47,7 @@ public final class Libc {
     private static final MethodHandle CLOCK_GETTIME = downcall("clock_gettime",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), ERRNO);
     private static final MethodHandle STRERROR = downcall("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    private static final MethodHandle GETPAGESIZE = downcall("getpagesize", FunctionDescriptor.of(JAVA_INT));
 
     /** {@code CLOCK_REALTIME}. */
     public static final int CLOCK_REALTIME = 0;
@@ -108,6 +109,15 @@ public final class Libc {
             return ts.get(JAVA_LONG, 0) * 1_000_000_000L + ts.get(JAVA_LONG, 8);
         } catch (RuntimeException e) {
             throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** getpagesize(2). */
+    public static int pageSize() {
+        try {
+            return (int) GETPAGESIZE.invokeExact();
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
