@@ -223,10 +223,7 @@ public final class KernelMap implements BpfMap {
         MemorySegment data = Scratch.get().data(valueOffset + valueBufferSize);
         MemorySegment.copy(key, 0, data, ValueLayout.JAVA_BYTE, 0, key.length);
         MemorySegment.copy(value, 0, data, ValueLayout.JAVA_BYTE, valueOffset, value.length);
-        long r = elem(BpfCmd.MAP_UPDATE_ELEM, keyAddress(data), data.address() + valueOffset, flags);
-        if (r < 0) {
-            throw failure("update", BpfCmd.MAP_UPDATE_ELEM, r);
-        }
+        updateAt(data.address(), data.address() + valueOffset, flags);
     }
 
     @Override
@@ -234,7 +231,7 @@ public final class KernelMap implements BpfMap {
         checkLength("key", key.length, keySize);
         MemorySegment data = Scratch.get().data(keySize);
         MemorySegment.copy(key, 0, data, ValueLayout.JAVA_BYTE, 0, key.length);
-        return deleted(elem(BpfCmd.MAP_DELETE_ELEM, keyAddress(data), 0, 0));
+        return deleteAt(data.address());
     }
 
     @Override
@@ -266,12 +263,8 @@ public final class KernelMap implements BpfMap {
         if (key != null) {
             MemorySegment.copy(key, 0, data, ValueLayout.JAVA_BYTE, 0, key.length);
         }
-        long r = elem(cmd, key == null ? 0 : keyAddress(data), data.address() + valueOffset, flags);
-        if (r == -Errno.ENOENT) {
+        if (!lookupAt(cmd, key == null ? 0 : data.address(), data.address() + valueOffset, flags, verb)) {
             return Optional.empty();
-        }
-        if (r < 0) {
-            throw failure(verb, cmd, r);
         }
         byte[] value = new byte[valueBufferSize];
         MemorySegment.copy(data, ValueLayout.JAVA_BYTE, valueOffset, value, 0, valueBufferSize);
@@ -287,30 +280,48 @@ public final class KernelMap implements BpfMap {
     public boolean lookup(MemorySegment key, MemorySegment value, long flags) {
         checkSegment("key", key, keySize);
         checkSegment("value", value, valueBufferSize);
-        long r = elem(BpfCmd.MAP_LOOKUP_ELEM, key.address(), value.address(), flags);
-        if (r == -Errno.ENOENT) {
-            return false;
-        }
-        if (r < 0) {
-            throw failure("lookup in", BpfCmd.MAP_LOOKUP_ELEM, r);
-        }
-        return true;
+        return lookupAt(BpfCmd.MAP_LOOKUP_ELEM, key.address(), value.address(), flags, "lookup in");
     }
 
     /** Stores {@code value} under {@code key} (native segments). */
     public void update(MemorySegment key, MemorySegment value, long flags) {
         checkSegment("key", key, keySize);
         checkSegment("value", value, valueBufferSize);
-        long r = elem(BpfCmd.MAP_UPDATE_ELEM, key.address(), value.address(), flags);
-        if (r < 0) {
-            throw failure("update", BpfCmd.MAP_UPDATE_ELEM, r);
-        }
+        updateAt(key.address(), value.address(), flags);
     }
 
     /** Removes {@code key} (a native segment); returns whether it was present. */
     public boolean delete(MemorySegment key) {
         checkSegment("key", key, keySize);
         return deleted(elem(BpfCmd.MAP_DELETE_ELEM, key.address(), 0, 0));
+    }
+
+    /** Lookup (or lookup-and-delete) of raw addresses; false when the key (or queue element) is absent. */
+    boolean lookupAt(BpfCmd cmd, long keyAddress, long valueAddress, long flags, String verb) {
+        long r = elem(cmd, keySize == 0 ? 0 : keyAddress, valueAddress, flags);
+        if (r == -Errno.ENOENT) {
+            return false;
+        }
+        if (r < 0) {
+            throw failure(verb, cmd, r);
+        }
+        return true;
+    }
+
+    void updateAt(long keyAddress, long valueAddress, long flags) {
+        long r = elem(BpfCmd.MAP_UPDATE_ELEM, keySize == 0 ? 0 : keyAddress, valueAddress, flags);
+        if (r < 0) {
+            throw failure("update", BpfCmd.MAP_UPDATE_ELEM, r);
+        }
+    }
+
+    boolean deleteAt(long keyAddress) {
+        return deleted(elem(BpfCmd.MAP_DELETE_ELEM, keyAddress, 0, 0));
+    }
+
+    /** Offset of the value after a key in a scratch area (8-aligned). */
+    int valueOffset() {
+        return valueOffset;
     }
 
     /** Writes the key after {@code key} (or the first key when null) into {@code next}; false at the end. */
@@ -337,11 +348,6 @@ public final class KernelMap implements BpfMap {
         MapElem.VALUE.set(attr, valueAddress);
         MapElem.FLAGS.set(attr, elemFlags);
         return Bpf.call(cmd, attr);
-    }
-
-    /** Queues and stacks have no key: the kernel wants NULL. */
-    private long keyAddress(MemorySegment data) {
-        return keySize == 0 ? 0 : data.address();
     }
 
     private boolean deleted(long r) {
@@ -431,6 +437,13 @@ public final class KernelMap implements BpfMap {
 
     private static byte[] intBytes(int v) {
         return ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(v).array();
+    }
+
+    // ---- typed views ------------------------------------------------------------------------
+
+    /** This map with keys and values converted by {@code keys} and {@code values}, whose sizes must be the map's. */
+    public <K, V> TypedMap<K, V> typed(io.bpf4j.codec.Codec<K> keys, io.bpf4j.codec.Codec<V> values) {
+        return new TypedMap<>(this, keys, values);
     }
 
     // ---- freezing and pinning --------------------------------------------------------------
