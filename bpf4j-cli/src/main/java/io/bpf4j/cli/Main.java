@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             CommandLine.HelpCommand.class,
             BtfCommand.class,
+            ObjectCommand.class,
         })
 public final class Main implements Runnable {
 
