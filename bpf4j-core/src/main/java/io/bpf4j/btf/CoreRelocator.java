@@ -77,7 +77,8 @@ public final class CoreRelocator {
      * Resolves relocation number {@code reloIndex} (of its section) of program {@code prog}
      * ({@code bpf_core_resolve_relo}).
      *
-     * @throws CoreRelocationException where libbpf fails the load
+     * @throws CoreRelocationException where libbpf fails the load; libbpf's own message for it, if
+     *     it has one, has gone to the log
      */
     public Result resolve(String prog, int reloIndex, CoreRelo relo) {
         BtfType localType = local.type(relo.typeId());
@@ -762,7 +763,8 @@ public final class CoreRelocator {
                     kind.libbpfName(), CoreSpec.kindId(kind), Integer.toUnsignedLong(relo.insnOffset()) / 8), err);
         }
         if (err != 0) {
-            throw fail(String.format("prog '%s': relo #%d: failed to relocate: %d", prog, reloIndex, err), err);
+            throw new CoreRelocationException(String.format("prog '%s': relo #%d: cannot calculate the relocation: %d", prog, reloIndex,
+                    err), err);
         }
         return new Result(orig.val, now.val, false, orig.validate, failMemSize, orig.size, now.size, orig.typeId, now.typeId);
     }
@@ -846,7 +848,8 @@ public final class CoreRelocator {
         switch (opcode & 0x07) {
             case ALU, ALU64 -> {
                 if ((opcode & 0x08) != 0) {
-                    throw failedPatch(prog, reloIndex, slot, EINVAL);
+                    throw new CoreRelocationException(String.format("prog '%s': relo #%d: insn #%d (ALU/ALU64) has a register operand",
+                            prog, reloIndex, slot), EINVAL);
                 }
                 long imm = c.imm(slot);
                 if (res.validate() && imm != orig) {
@@ -919,10 +922,6 @@ public final class CoreRelocator {
                     "prog '%s': relo #%d: trying to relocate unrecognized insn #%d, code:0x%x, src:0x%x, dst:0x%x, off:0x%x, imm:0x%x", prog,
                     reloIndex, slot, opcode, c.src(slot), c.dst(slot), (int) c.off(slot), c.imm(slot)), EINVAL);
         }
-    }
-
-    private CoreRelocationException failedPatch(String prog, int reloIndex, int slot, int err) {
-        return fail(String.format("prog '%s': relo #%d: failed to patch insn #%d: %d", prog, reloIndex, slot, err), err);
     }
 
     private void poison(String prog, int reloIndex, int slot, Code c, int slots) {

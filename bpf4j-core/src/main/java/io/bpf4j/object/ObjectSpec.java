@@ -283,8 +283,19 @@ public final class ObjectSpec {
                     continue;
                 }
                 int local = (int) slot - f.slotOffset();
-                CoreRelocator.Result r = core.resolve(f.name(), i, relo);
-                core.patch(f.name(), patched.computeIfAbsent(f, g -> g.code().clone()), byteOrder, local, i, r);
+                CoreRelocator.Result r;
+                try {
+                    r = core.resolve(f.name(), i, relo);
+                } catch (CoreRelocationException x) {
+                    log.accept(String.format("prog '%s': relo #%d: failed to relocate: %d", f.name(), i, x.errno()));
+                    throw x;
+                }
+                try {
+                    core.patch(f.name(), patched.computeIfAbsent(f, g -> g.code().clone()), byteOrder, local, i, r);
+                } catch (CoreRelocationException x) {
+                    log.accept(String.format("prog '%s': relo #%d: failed to patch insn #%d: %d", f.name(), i, local, x.errno()));
+                    throw x;
+                }
                 decisions.add(new CoreDecision(f.name(), i, local, relo, r));
             }
         }
