@@ -48,9 +48,9 @@ public final class MapBenchmarkMain {
                     before.get("lookup"), after.get("lookup"), before.get("update"), after.get("update"));
             System.out.printf("%-16s %14s %14s %8s%n", "operation", "bpf4j ops/s", "libbpf ops/s", "ratio");
             for (String bench : new String[] {"lookupSegment", "lookupBytes", "lookupTyped", "updateSegment", "updateBytes"}) {
-                double reference = c.get(bench.startsWith("lookup") ? "lookup" : "update");
+                double libbpf = c.get(bench.startsWith("lookup") ? "lookup" : "update");
                 double ours = java.get(bench);
-                System.out.printf("%-16s %14.0f %14.0f %8.2f%n", bench, ours, reference, ours / reference);
+                System.out.printf("%-16s %14.0f %14.0f %8.2f%n", bench, ours, libbpf, ours / libbpf);
             }
         } finally {
             Files.deleteIfExists(exe);
