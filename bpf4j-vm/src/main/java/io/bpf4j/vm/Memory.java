@@ -198,68 +198,70 @@ final class Memory {
 
     // ---- atomics (BPF_STX | BPF_ATOMIC) ----
 
-    /** Atomic operation {@code op} (BPF_ADD, BPF_OR, BPF_AND, BPF_XOR, BPF_XCHG; fetch bit ignored) on a
-     *  4- or 8-byte aligned word; returns the old value (zero-extended for 4 bytes). */
+    /**
+     * Atomic operation {@code op} (BPF_ADD, BPF_OR, BPF_AND, BPF_XOR, BPF_XCHG; fetch bit
+     * ignored) on an aligned 4- or 8-byte word; returns the old value (zero-extended for
+     * 4 bytes). Java has no atomic access to a byte[]'s words, so the atomics of one
+     * region serialise on the region; plain loads and stores stay unsynchronised, as in
+     * the kernel.
+     */
     long atomic(long addr, int size, int op, long operand) {
         Region r = writable(addr, size, "atomic");
         int off = (int) addr;
-        if (size == 8) {
-            return switch (op) {
-                case Op.ATOMIC_ADD -> (long) I64.getAndAdd(r.bytes, off, operand);
-                case Op.ATOMIC_OR -> (long) I64.getAndBitwiseOr(r.bytes, off, operand);
-                case Op.ATOMIC_AND -> (long) I64.getAndBitwiseAnd(r.bytes, off, operand);
-                case Op.ATOMIC_XOR -> (long) I64.getAndBitwiseXor(r.bytes, off, operand);
-                default -> (long) I64.getAndSet(r.bytes, off, operand);
+        synchronized (r) {
+            long old = size == 8 ? (long) I64.get(r.bytes, off) : (int) I32.get(r.bytes, off) & 0xffff_ffffL;
+            long value = switch (op) {
+                case Op.ATOMIC_ADD -> old + operand;
+                case Op.ATOMIC_OR -> old | operand;
+                case Op.ATOMIC_AND -> old & operand;
+                case Op.ATOMIC_XOR -> old ^ operand;
+                default -> operand;
             };
+            put(r, off, size, value);
+            return old;
         }
-        int v = (int) operand;
-        int old = switch (op) {
-            case Op.ATOMIC_ADD -> (int) I32.getAndAdd(r.bytes, off, v);
-            case Op.ATOMIC_OR -> (int) I32.getAndBitwiseOr(r.bytes, off, v);
-            case Op.ATOMIC_AND -> (int) I32.getAndBitwiseAnd(r.bytes, off, v);
-            case Op.ATOMIC_XOR -> (int) I32.getAndBitwiseXor(r.bytes, off, v);
-            default -> (int) I32.getAndSet(r.bytes, off, v);
-        };
-        return old & 0xffff_ffffL;
     }
 
     /** Compare-and-exchange: stores {@code replacement} if the word equals {@code expected}; returns the old value. */
     long compareExchange(long addr, int size, long expected, long replacement) {
         Region r = writable(addr, size, "atomic");
         int off = (int) addr;
-        if (size == 8) {
-            return (long) I64.compareAndExchange(r.bytes, off, expected, replacement);
+        synchronized (r) {
+            long old = size == 8 ? (long) I64.get(r.bytes, off) : (int) I32.get(r.bytes, off) & 0xffff_ffffL;
+            if (size == 8 ? old == expected : (int) old == (int) expected) {
+                put(r, off, size, replacement);
+            }
+            return old;
         }
-        return (int) I32.compareAndExchange(r.bytes, off, (int) expected, (int) replacement) & 0xffff_ffffL;
     }
 
     /** Load-acquire of 1, 2, 4 or 8 bytes, zero-extended. */
     long loadAcquire(long addr, int size) {
         Region r = accessible(addr, size, "load-acquire");
         int off = (int) addr;
-        return switch (size) {
-            case 1 -> {
-                VarHandle.acquireFence();
-                yield r.bytes[off] & 0xffL;
-            }
-            case 2 -> (short) I16.getAcquire(r.bytes, off) & 0xffffL;
-            case 4 -> (int) I32.getAcquire(r.bytes, off) & 0xffff_ffffL;
-            default -> (long) I64.getAcquire(r.bytes, off);
+        long v = switch (size) {
+            case 1 -> r.bytes[off] & 0xffL;
+            case 2 -> (short) I16.get(r.bytes, off) & 0xffffL;
+            case 4 -> (int) I32.get(r.bytes, off) & 0xffff_ffffL;
+            default -> (long) I64.get(r.bytes, off);
         };
+        VarHandle.acquireFence();
+        return v;
     }
 
     /** Store-release of the low {@code size} bytes of value. */
     void storeRelease(long addr, int size, long value) {
         Region r = writable(addr, size, "store-release");
-        int off = (int) addr;
+        VarHandle.releaseFence();
+        put(r, (int) addr, size, value);
+    }
+
+    private static void put(Region r, int off, int size, long value) {
         switch (size) {
-            case 1 -> {
-                VarHandle.releaseFence();
-                r.bytes[off] = (byte) value;
-            }
-            case 2 -> I16.setRelease(r.bytes, off, (short) value);
-            case 4 -> I32.setRelease(r.bytes, off, (int) value);
-            default -> I64.setRelease(r.bytes, off, value);
+            case 1 -> r.bytes[off] = (byte) value;
+            case 2 -> I16.set(r.bytes, off, (short) value);
+            case 4 -> I32.set(r.bytes, off, (int) value);
+            default -> I64.set(r.bytes, off, value);
         }
     }
 

@@ -25,6 +25,7 @@ final class VmHelpers {
     private static final long CTXLEN_MASK = 0xfffffL << 32;
     /** BPF_MAX_LOOPS: the most iterations bpf_loop accepts. */
     private static final long MAX_LOOPS = 1L << 23;
+    private static final int TASK_COMM_LEN = 16;
 
     static {
         add(1, "map_lookup_elem", VmHelpers::mapLookupElem);
@@ -277,7 +278,7 @@ final class VmHelpers {
         int at = (int) buf;
         Arrays.fill(r.bytes, at, at + n, (byte) 0);
         byte[] comm = Bprintf.bytes(ex.vm.task().comm());
-        System.arraycopy(comm, 0, r.bytes, at, Math.min(comm.length, Math.max(0, n - 1)));
+        System.arraycopy(comm, 0, r.bytes, at, Math.min(Math.min(comm.length, TASK_COMM_LEN - 1), Math.max(0, n - 1)));
         return 0;
     }
 

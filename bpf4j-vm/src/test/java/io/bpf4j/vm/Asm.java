@@ -74,6 +74,21 @@ final class Asm {
         return raw(0x95, 0, 0, 0, 0);
     }
 
+    /** Stores {@code text} and a NUL at {@code [r10 + offset]}, four bytes per instruction. */
+    Asm string(int offset, String text) {
+        byte[] b = java.util.Arrays.copyOf(text.getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                (text.length() + 4) & ~3);
+        for (int i = 0; i < b.length; i += 4) {
+            st(W, 10, offset + i, Memory.getInt(b, i));
+        }
+        return this;
+    }
+
+    /** r{@code dst} = the address of map {@code map}. */
+    Asm map(int dst, VmMap map) {
+        return lddw(dst, 1, map.fd());
+    }
+
     byte[] bytes() {
         return out.toByteArray();
     }
