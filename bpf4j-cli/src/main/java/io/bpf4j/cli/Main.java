@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
         description = "A pure-Java eBPF toolkit: inspect, assemble, load and run BPF programs.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            BtfCommand.class,
             VmCommand.class,
         })
 public final class Main implements Runnable {
