@@ -74,7 +74,9 @@ public enum AttachType {
         }
         BY_ID = new AttachType[max + 1];
         for (AttachType t : values()) {
-            BY_ID[t.id] = t;
+            if (BY_ID[t.id] == null) { // of aliases, the first (current) name wins
+                BY_ID[t.id] = t;
+            }
         }
     }
 

@@ -31,7 +31,9 @@ public enum LinkType {
         }
         BY_ID = new LinkType[max + 1];
         for (LinkType t : values()) {
-            BY_ID[t.id] = t;
+            if (BY_ID[t.id] == null) { // of aliases, the first (current) name wins
+                BY_ID[t.id] = t;
+            }
         }
     }
 

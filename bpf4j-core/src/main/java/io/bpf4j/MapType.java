@@ -52,7 +52,9 @@ public enum MapType {
         }
         BY_ID = new MapType[max + 1];
         for (MapType t : values()) {
-            BY_ID[t.id] = t;
+            if (BY_ID[t.id] == null) { // of aliases, the first (current) name wins
+                BY_ID[t.id] = t;
+            }
         }
     }
 

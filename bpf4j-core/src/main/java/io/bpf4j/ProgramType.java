@@ -49,7 +49,9 @@ public enum ProgramType {
         }
         BY_ID = new ProgramType[max + 1];
         for (ProgramType t : values()) {
-            BY_ID[t.id] = t;
+            if (BY_ID[t.id] == null) { // of aliases, the first (current) name wins
+                BY_ID[t.id] = t;
+            }
         }
     }
 

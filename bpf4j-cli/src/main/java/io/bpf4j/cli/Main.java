@@ -23,7 +23,9 @@ import picocli.CommandLine.Command;
         subcommands = {
             CommandLine.HelpCommand.class,
             AsmCommand.class,
+            BtfCommand.class,
             ObjectCommand.class,
+            VmCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -1,0 +1,233 @@
+package io.bpf4j.codec;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+
+/**
+ * The codecs of primitives (this machine's byte order), fixed-size byte arrays, C char
+ * arrays, and records laid out as C structs.
+ *
+ * <pre>{@code
+ * record Flow(int saddr, int daddr, short sport, short dport) {}
+ * Codec<Flow> natural = Codecs.record(Flow.class);            // C layout: 12 bytes
+ * Codec<Flow> checked = Codecs.record(Flow.class, structFromBtf); // offsets and sizes from BTF, checked
+ * }</pre>
+ */
+public final class Codecs {
+    private Codecs() {}
+
+    private static final Codec<Byte> INT8 = new Scalar<>(1) {
+        @Override
+        public void encode(Byte v, MemorySegment dst, long offset) {
+            dst.set(ValueLayout.JAVA_BYTE, offset, v);
+        }
+
+        @Override
+        public Byte decode(MemorySegment src, long offset) {
+            return src.get(ValueLayout.JAVA_BYTE, offset);
+        }
+    };
+
+    private static final Codec<Short> INT16 = new Scalar<>(2) {
+        @Override
+        public void encode(Short v, MemorySegment dst, long offset) {
+            dst.set(ValueLayout.JAVA_SHORT_UNALIGNED, offset, v);
+        }
+
+        @Override
+        public Short decode(MemorySegment src, long offset) {
+            return src.get(ValueLayout.JAVA_SHORT_UNALIGNED, offset);
+        }
+    };
+
+    private static final Codec<Integer> INT32 = new Scalar<>(4) {
+        @Override
+        public void encode(Integer v, MemorySegment dst, long offset) {
+            dst.set(ValueLayout.JAVA_INT_UNALIGNED, offset, v);
+        }
+
+        @Override
+        public Integer decode(MemorySegment src, long offset) {
+            return src.get(ValueLayout.JAVA_INT_UNALIGNED, offset);
+        }
+    };
+
+    private static final Codec<Long> INT64 = new Scalar<>(8) {
+        @Override
+        public void encode(Long v, MemorySegment dst, long offset) {
+            dst.set(ValueLayout.JAVA_LONG_UNALIGNED, offset, v);
+        }
+
+        @Override
+        public Long decode(MemorySegment src, long offset) {
+            return src.get(ValueLayout.JAVA_LONG_UNALIGNED, offset);
+        }
+    };
+
+    private static final Codec<Float> FLOAT32 = new Scalar<>(4) {
+        @Override
+        public void encode(Float v, MemorySegment dst, long offset) {
+            dst.set(ValueLayout.JAVA_FLOAT_UNALIGNED, offset, v);
+        }
+
+        @Override
+        public Float decode(MemorySegment src, long offset) {
+            return src.get(ValueLayout.JAVA_FLOAT_UNALIGNED, offset);
+        }
+    };
+
+    private static final Codec<Double> FLOAT64 = new Scalar<>(8) {
+        @Override
+        public void encode(Double v, MemorySegment dst, long offset) {
+            dst.set(ValueLayout.JAVA_DOUBLE_UNALIGNED, offset, v);
+        }
+
+        @Override
+        public Double decode(MemorySegment src, long offset) {
+            return src.get(ValueLayout.JAVA_DOUBLE_UNALIGNED, offset);
+        }
+    };
+
+    private static final Codec<Boolean> BOOL = new Scalar<>(1) {
+        @Override
+        public void encode(Boolean v, MemorySegment dst, long offset) {
+            dst.set(ValueLayout.JAVA_BYTE, offset, (byte) (v ? 1 : 0));
+        }
+
+        @Override
+        public Boolean decode(MemorySegment src, long offset) {
+            return src.get(ValueLayout.JAVA_BYTE, offset) != 0;
+        }
+    };
+
+    /** {@code __s8}/{@code __u8}. */
+    public static Codec<Byte> int8() {
+        return INT8;
+    }
+
+    /** {@code __s16}/{@code __u16}. */
+    public static Codec<Short> int16() {
+        return INT16;
+    }
+
+    /** {@code __s32}/{@code __u32} (read unsigned ones with {@link Integer#toUnsignedLong}). */
+    public static Codec<Integer> int32() {
+        return INT32;
+    }
+
+    /** {@code __s64}/{@code __u64}. */
+    public static Codec<Long> int64() {
+        return INT64;
+    }
+
+    public static Codec<Float> float32() {
+        return FLOAT32;
+    }
+
+    public static Codec<Double> float64() {
+        return FLOAT64;
+    }
+
+    /** {@code _Bool}: one byte, nonzero is true. */
+    public static Codec<Boolean> bool() {
+        return BOOL;
+    }
+
+    /** Exactly {@code size} raw bytes. */
+    public static Codec<byte[]> bytes(int size) {
+        if (size < 0) {
+            throw new IllegalArgumentException("negative size " + size);
+        }
+        return new Scalar<>(size, 1) {
+            @Override
+            public void encode(byte[] v, MemorySegment dst, long offset) {
+                if (v.length != size) {
+                    throw new IllegalArgumentException(v.length + " bytes for a " + size + "-byte field");
+                }
+                MemorySegment.copy(v, 0, dst, ValueLayout.JAVA_BYTE, offset, size);
+            }
+
+            @Override
+            public byte[] decode(MemorySegment src, long offset) {
+                byte[] b = new byte[size];
+                Codec.copy(src, offset, b, size);
+                return b;
+            }
+        };
+    }
+
+    /** {@code char name[size]}: UTF-8 up to the first NUL; at most {@code size - 1} bytes are stored. */
+    public static Codec<String> cString(int size) {
+        if (size <= 0) {
+            throw new IllegalArgumentException("char array of " + size);
+        }
+        return new Scalar<>(size, 1) {
+            @Override
+            public void encode(String v, MemorySegment dst, long offset) {
+                byte[] b = v.getBytes(StandardCharsets.UTF_8);
+                if (b.length >= size) {
+                    throw new IllegalArgumentException("\"" + v + "\" does not fit in char[" + size + "] with its NUL");
+                }
+                dst.asSlice(offset, size).fill((byte) 0);
+                MemorySegment.copy(b, 0, dst, ValueLayout.JAVA_BYTE, offset, b.length);
+            }
+
+            @Override
+            public String decode(MemorySegment src, long offset) {
+                byte[] b = new byte[size];
+                Codec.copy(src, offset, b, size);
+                int n = 0;
+                while (n < size && b[n] != 0) {
+                    n++;
+                }
+                return new String(b, 0, n, StandardCharsets.UTF_8);
+            }
+        };
+    }
+
+    /**
+     * A record laid out as C lays out a struct of its components in order: each aligned to
+     * its size (arrays and structs to their elements' alignment), the whole padded to its
+     * largest alignment. Components may be primitives, records, and with {@link CArray}
+     * strings and primitive arrays.
+     */
+    public static <R extends Record> Codec<R> record(Class<R> type) {
+        return RecordCodec.natural(type);
+    }
+
+    /**
+     * A record matched to {@code struct}: every member of the struct is a component of the
+     * same name and size, placed at the member's offset. A missing, extra or differently
+     * sized component is an error naming it.
+     */
+    public static <R extends Record> Codec<R> record(Class<R> type, CStruct struct) {
+        return RecordCodec.matched(type, Objects.requireNonNull(struct, "struct"));
+    }
+
+    /** A fixed-size codec aligned to its size (or to a given alignment). */
+    abstract static class Scalar<T> implements Codec<T> {
+        private final int size;
+        private final int alignment;
+
+        Scalar(int size) {
+            this(size, size);
+        }
+
+        Scalar(int size, int alignment) {
+            this.size = size;
+            this.alignment = alignment;
+        }
+
+        @Override
+        public int size() {
+            return size;
+        }
+
+        @Override
+        public int alignment() {
+            return alignment;
+        }
+    }
+}

@@ -1,0 +1,230 @@
+package io.bpf4j.kernel;
+
+import io.bpf4j.BpfException;
+import io.bpf4j.BpfProgram;
+import io.bpf4j.ProgramType;
+import io.bpf4j.TestRun;
+import io.bpf4j.TestRunResult;
+import io.bpf4j.kernel.sys.Bpf;
+import io.bpf4j.kernel.sys.BpfCmd;
+import io.bpf4j.kernel.sys.Errno;
+import io.bpf4j.kernel.sys.Fd;
+import io.bpf4j.kernel.sys.Layouts.ProgLoad;
+import io.bpf4j.kernel.sys.Layouts.Test;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * A program loaded into the kernel, owned through its file descriptor.
+ *
+ * <pre>{@code
+ * try (KernelProgram p = KernelProgram.load(ProgramDefinition.of(ProgramType.XDP, "pass", insns, "GPL"))) {
+ *     TestRunResult r = p.testRun(TestRun.ofData(packet));
+ * } catch (VerifierException e) {
+ *     System.err.println(e.log());
+ * }
+ * }</pre>
+ */
+public final class KernelProgram implements BpfProgram {
+    private final Fd fd;
+    private final int id;
+    private final int typeId;
+    private final String name;
+    private final String verifierLog;
+
+    private KernelProgram(Fd fd, String verifierLog) {
+        this.fd = fd;
+        this.verifierLog = verifierLog;
+        try {
+            ProgramInfo info = ProgramInfo.of(fd.get(), "read program info");
+            this.id = info.id();
+            this.typeId = info.typeId();
+            this.name = info.name();
+        } catch (RuntimeException e) {
+            fd.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Loads a program. A rejection throws {@link VerifierException} with the verifier's
+     * whole log (fetched by a second, logged load when the first ran without a log).
+     */
+    public static KernelProgram load(ProgramDefinition d) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment insns = arena.allocate(d.instructions().length, 8);
+            MemorySegment.copy(d.instructions(), 0, insns, ValueLayout.JAVA_BYTE, 0, d.instructions().length);
+            MemorySegment license = arena.allocateFrom(d.license(), StandardCharsets.UTF_8);
+            MemorySegment funcInfo = copy(arena, d.funcInfo());
+            MemorySegment lineInfo = copy(arena, d.lineInfo());
+            MemorySegment attr = Sys.attr(arena, ProgLoad.SIZE);
+            KernelLog.Outcome o = KernelLog.load((level, buffer, trueSize) -> {
+                attr.fill((byte) 0);
+                ProgLoad.PROG_TYPE.set(attr, d.type().id());
+                ProgLoad.INSN_CNT.set(attr, d.instructionCount());
+                ProgLoad.INSNS.set(attr, insns);
+                ProgLoad.LICENSE.set(attr, license);
+                ProgLoad.LOG_LEVEL.set(attr, level);
+                ProgLoad.LOG_SIZE.set(attr, (int) buffer.byteSize());
+                ProgLoad.LOG_BUF.set(attr, buffer);
+                ProgLoad.KERN_VERSION.set(attr, d.kernVersion());
+                ProgLoad.PROG_FLAGS.set(attr, d.flags());
+                ProgLoad.PROG_NAME.setString(attr, d.name());
+                ProgLoad.PROG_IFINDEX.set(attr, d.ifindex());
+                ProgLoad.EXPECTED_ATTACH_TYPE.set(attr, d.expectedAttachType());
+                ProgLoad.PROG_BTF_FD.set(attr, d.btfFd());
+                if (d.funcInfo().length > 0) {
+                    ProgLoad.FUNC_INFO_REC_SIZE.set(attr, d.funcInfoRecordSize());
+                    ProgLoad.FUNC_INFO.set(attr, funcInfo);
+                    ProgLoad.FUNC_INFO_CNT.set(attr, d.funcInfo().length / d.funcInfoRecordSize());
+                }
+                if (d.lineInfo().length > 0) {
+                    ProgLoad.LINE_INFO_REC_SIZE.set(attr, d.lineInfoRecordSize());
+                    ProgLoad.LINE_INFO.set(attr, lineInfo);
+                    ProgLoad.LINE_INFO_CNT.set(attr, d.lineInfo().length / d.lineInfoRecordSize());
+                }
+                ProgLoad.ATTACH_BTF_ID.set(attr, d.attachBtfId());
+                ProgLoad.ATTACH_PROG_FD.set(attr, d.attachFd());
+                long r = Bpf.call(BpfCmd.PROG_LOAD, attr);
+                trueSize[0] = ProgLoad.LOG_TRUE_SIZE.get(attr);
+                return r;
+            }, d.logLevel());
+            if (o.result() < 0) {
+                int errno = (int) -o.result();
+                if (!o.log().isBlank()) {
+                    throw new VerifierException(d.name(), errno, o.log());
+                }
+                String what = "load " + d.type().bpftoolName() + " program" + (d.name().isEmpty() ? "" : " '" + d.name() + "'");
+                throw new BpfSyscallException(what, BpfCmd.PROG_LOAD, errno);
+            }
+            return new KernelProgram(new Fd((int) o.result()), o.log());
+        }
+    }
+
+    private static MemorySegment copy(Arena arena, byte[] b) {
+        if (b.length == 0) {
+            return MemorySegment.NULL;
+        }
+        MemorySegment s = arena.allocate(b.length, 8);
+        MemorySegment.copy(b, 0, s, ValueLayout.JAVA_BYTE, 0, b.length);
+        return s;
+    }
+
+    /** Opens the program with kernel id {@code id}. */
+    public static KernelProgram openById(int id) {
+        return new KernelProgram(Sys.openById(BpfCmd.PROG_GET_FD_BY_ID, id, "open program id " + id), "");
+    }
+
+    /** Opens the program pinned at {@code path}. */
+    public static KernelProgram openPinned(Path path) {
+        Fd fd = Sys.getPinned(path.toString(), 0, "open pinned program");
+        String kind = FdInfo.kind(fd.get());
+        if (!kind.equals("bpf-prog")) {
+            fd.close();
+            throw new BpfException(path + " is not a program but a " + kind);
+        }
+        return new KernelProgram(fd, "");
+    }
+
+    public int fd() {
+        int f = fd.get();
+        if (f < 0) {
+            throw new IllegalStateException(this + " is closed");
+        }
+        return f;
+    }
+
+    public int id() {
+        return id;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    /** The program type; {@link ProgramType#UNSPEC} for one newer than this build of bpf4j. */
+    @Override
+    public ProgramType type() {
+        return ProgramType.ofId(typeId).orElse(ProgramType.UNSPEC);
+    }
+
+    /** The verifier's log of a successful load made with a log level above 0; empty otherwise. */
+    public String verifierLog() {
+        return verifierLog;
+    }
+
+    /** Fresh information from the kernel, arrays included. */
+    public ProgramInfo info() {
+        return ProgramInfo.of(fd(), "read info of " + this);
+    }
+
+    /** Bytes of memory charged to the program, as fdinfo reports it. */
+    public long memlock() {
+        return FdInfo.number(fd(), "memlock", 0);
+    }
+
+    /** Pins the program at {@code path} on a bpffs. */
+    public void pin(Path path) {
+        Sys.pin(fd(), path.toString(), "pin " + this);
+    }
+
+    /**
+     * Runs the program with {@code BPF_PROG_TEST_RUN}. Output buffers have the sizes the
+     * run asks for; when the program's output is larger the kernel fails with ENOSPC.
+     */
+    @Override
+    public TestRunResult testRun(TestRun run) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment dataIn = copy(arena, run.dataIn());
+            MemorySegment dataOut = run.dataOutSize() == 0 ? MemorySegment.NULL : arena.allocate(run.dataOutSize(), 8);
+            MemorySegment ctxIn = copy(arena, run.ctxIn());
+            MemorySegment ctxOut = run.ctxOutSize() == 0 ? MemorySegment.NULL : arena.allocate(run.ctxOutSize(), 8);
+            MemorySegment attr = Sys.attr(arena, Test.SIZE);
+            Test.PROG_FD.set(attr, fd());
+            Test.DATA_SIZE_IN.set(attr, run.dataIn().length);
+            Test.DATA_SIZE_OUT.set(attr, run.dataOutSize());
+            Test.DATA_IN.set(attr, dataIn);
+            Test.DATA_OUT.set(attr, dataOut);
+            Test.REPEAT.set(attr, run.repeat());
+            Test.CTX_SIZE_IN.set(attr, run.ctxIn().length);
+            Test.CTX_SIZE_OUT.set(attr, run.ctxOutSize());
+            Test.CTX_IN.set(attr, ctxIn);
+            Test.CTX_OUT.set(attr, ctxOut);
+            Test.FLAGS.set(attr, run.flags());
+            Test.CPU.set(attr, run.cpu());
+            long r = Bpf.call(BpfCmd.PROG_TEST_RUN, attr);
+            if (r < 0) {
+                int errno = (int) -r;
+                String what = "test run of " + this;
+                if (errno == Errno.ENOSPC) {
+                    what += " (output needs " + Integer.toUnsignedLong(Test.DATA_SIZE_OUT.get(attr)) + " bytes of data and "
+                            + Integer.toUnsignedLong(Test.CTX_SIZE_OUT.get(attr)) + " of context, room was "
+                            + run.dataOutSize() + " and " + run.ctxOutSize() + ")";
+                }
+                throw new BpfSyscallException(what, BpfCmd.PROG_TEST_RUN, errno);
+            }
+            int dataLen = Math.min(Test.DATA_SIZE_OUT.get(attr), run.dataOutSize());
+            int ctxLen = Math.min(Test.CTX_SIZE_OUT.get(attr), run.ctxOutSize());
+            return new TestRunResult(
+                    Integer.toUnsignedLong(Test.RETVAL.get(attr)),
+                    dataLen == 0 ? new byte[0] : dataOut.asSlice(0, dataLen).toArray(ValueLayout.JAVA_BYTE),
+                    ctxLen == 0 ? new byte[0] : ctxOut.asSlice(0, ctxLen).toArray(ValueLayout.JAVA_BYTE),
+                    Integer.toUnsignedLong(Test.DURATION.get(attr)));
+        }
+    }
+
+    @Override
+    public String toString() {
+        String type = ProgramType.ofId(typeId).map(ProgramType::bpftoolName).orElse("type " + typeId);
+        return "program " + (name.isEmpty() ? "" : "'" + name + "' ") + "(" + type + ", id " + id + ")";
+    }
+
+    @Override
+    public void close() {
+        fd.close();
+    }
+}
