@@ -105,7 +105,9 @@ final class BtfCommand implements Runnable {
                 base = Btf.read(Path.of(VMLINUX), null);
             }
             Btf btf = Btf.read(file, base);
-            StringBuilder sb = new StringBuilder(btf.types().size() * 64);
+            // Output is about 2.2 times the blob raw, 0.5 times as C, up to 8 times as indented JSON.
+            long blobSize = btf.types().size() * 44L;
+            StringBuilder sb = new StringBuilder((int) Math.min(Integer.MAX_VALUE - 16, blobSize * (jsonOut ? 8 : c ? 1 : 3)));
             if (jsonOut) {
                 JsonWriter w = new JsonWriter(sb, pretty);
                 BtfJsonDump.dump(btf, w);
