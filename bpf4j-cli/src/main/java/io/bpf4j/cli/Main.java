@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             CommandLine.HelpCommand.class,
             BtfCommand.class,
+            VmCommand.class,
         })
 public final class Main implements Runnable {
 
