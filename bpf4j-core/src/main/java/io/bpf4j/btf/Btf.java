@@ -1,6 +1,8 @@
 package io.bpf4j.btf;
 
 import io.bpf4j.BpfFormatException;
+import io.bpf4j.elf.ElfFile;
+import io.bpf4j.elf.ElfSection;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteOrder;
@@ -55,8 +57,8 @@ public final class Btf {
     }
 
     /**
-     * Reads the raw BTF blob in {@code file}, on top of {@code base} if that is not null.
-     * Errors name the file.
+     * Reads the BTF in {@code file}, a raw BTF blob or an ELF object with a {@code .BTF}
+     * section, on top of {@code base} if that is not null. Errors name the file.
      */
     public static Btf read(Path file, Btf base) {
         byte[] data;
@@ -65,7 +67,22 @@ public final class Btf {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         }
+        if (isElf(data)) {
+            return fromElf(ElfFile.parse(file.toString(), data), base);
+        }
         return BtfParser.parse(data, base, file.toString());
+    }
+
+    /** Whether {@code data} starts with the ELF magic. */
+    static boolean isElf(byte[] data) {
+        return data.length >= 4 && data[0] == 0x7f && data[1] == 'E' && data[2] == 'L' && data[3] == 'F';
+    }
+
+    /** The {@code .BTF} section of an ELF object, on top of {@code base} if that is not null. */
+    public static Btf fromElf(ElfFile elf, Btf base) {
+        ElfSection section = elf.section(".BTF")
+                .orElseThrow(() -> new BpfFormatException(elf.name() + ": no .BTF section (compile with clang -g)"));
+        return BtfParser.parse(section.bytes(), base, elf.name() + " section .BTF");
     }
 
     /** The base this split BTF extends, or null. */

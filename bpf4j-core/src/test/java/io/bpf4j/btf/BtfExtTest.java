@@ -30,8 +30,10 @@ class BtfExtTest {
     private record Loaded(Btf btf, BtfExt ext) {}
 
     private Loaded load(Path object) {
-        Btf btf = Btf.parse(Oracle.btfSection(object, ".BTF", tmp));
-        return new Loaded(btf, BtfExt.parse(Oracle.btfSection(object, ".BTF.ext", tmp), btf));
+        Btf btf = Btf.read(object, null);
+        BtfExt ext = BtfExt.read(object, btf).orElseThrow();
+        assertEquals(BtfExt.parse(Oracle.btfSection(object, ".BTF.ext", tmp), btf), ext, "as llvm-objcopy extracts it");
+        return new Loaded(btf, ext);
     }
 
     private static String text(List<String> command) {
