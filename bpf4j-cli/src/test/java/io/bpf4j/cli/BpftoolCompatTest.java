@@ -9,6 +9,9 @@ import io.bpf4j.MapType;
 import io.bpf4j.ProgramType;
 import io.bpf4j.btf.BtfBuilder;
 import io.bpf4j.btf.BtfType;
+import io.bpf4j.isa.AluOp;
+import io.bpf4j.isa.Instruction;
+import io.bpf4j.isa.PseudoSource;
 import io.bpf4j.kernel.KernelBtf;
 import io.bpf4j.kernel.KernelMap;
 import io.bpf4j.kernel.KernelProgram;
@@ -81,13 +84,13 @@ class BpftoolCompatTest {
         btfMap.update(i32(4), new byte[32], 0);
         btfMap.pin(Path.of(p("btfmap")));
 
-        xdp = KernelProgram.load(ProgramDefinition.of(ProgramType.XDP, "cmp_prog", insns(0xb7, 0, 0, 2, 0x95, 0, 0, 0), "GPL"));
+        xdp = KernelProgram.load(ProgramDefinition.of(ProgramType.XDP, "cmp_prog", List.of(mov(0, 2), EXIT), "GPL"));
         held.add(xdp);
         xdp.pin(Path.of(p("prog")));
         try (KernelMap progs = KernelMap.openPinned(Path.of(p("hash")))) {
             // A program whose map loads make it list a map id (and make cmp_hash show up in map_ids).
             tailCaller = KernelProgram.load(ProgramDefinition.of(ProgramType.SOCKET_FILTER, "cmp_maps",
-                    insns(0x18, 1, 1, progs.fd(), 0, 0, 0, 0, 0xb7, 0, 0, 0, 0x95, 0, 0, 0), "Dual BSD/GPL"));
+                    List.of(new Instruction.LoadImm64(1, PseudoSource.MAP_FD, progs.fd()), mov(0, 0), EXIT), "Dual BSD/GPL"));
             held.add(tailCaller);
         }
     }
@@ -253,13 +256,10 @@ class BpftoolCompatTest {
         return ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(v).array();
     }
 
-    /** Instructions from (code, dst, src, imm) quadruples; src and dst share the register byte. */
-    private static byte[] insns(int... f) {
-        ByteBuffer b = ByteBuffer.allocate(f.length / 4 * 8).order(ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; i < f.length; i += 4) {
-            b.put((byte) f[i]).put((byte) (f[i + 1] | f[i + 2] << 4)).putShort((short) 0).putInt(f[i + 3]);
-        }
-        return b.array();
+    private static final Instruction EXIT = new Instruction.Exit();
+
+    private static Instruction mov(int dst, int imm) {
+        return new Instruction.AluImm(true, AluOp.MOV, dst, imm);
     }
 
     /**
