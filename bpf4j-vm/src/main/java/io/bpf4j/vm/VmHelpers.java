@@ -677,12 +677,11 @@ final class VmHelpers {
     }
 
     static long csumDiff(Execution ex, long from, long fromSize, long to, long toSize, long seed) {
-        if (fromSize < 0 || toSize < 0 || fromSize % 4 != 0 || toSize % 4 != 0 || fromSize > 512 || toSize > 512) {
-            return -Errno.EINVAL;
-        }
-        Region f = ex.mem.readable(from, (int) fromSize);
-        Region t = ex.mem.readable(to, (int) toSize);
-        return Checksum.diff(f.bytes, (int) from, (int) fromSize, t.bytes, (int) to, (int) toSize, (int) seed)
+        int fromLength = size(fromSize & 0xffff_ffffL, "csum_diff");
+        int toLength = size(toSize & 0xffff_ffffL, "csum_diff");
+        Region f = ex.mem.readable(from, fromLength);
+        Region t = ex.mem.readable(to, toLength);
+        return Checksum.diff(f.bytes, (int) from, fromLength, t.bytes, (int) to, toLength, (int) seed)
                 & 0xffff_ffffL;
     }
 
