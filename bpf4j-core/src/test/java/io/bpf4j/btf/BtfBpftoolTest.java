@@ -69,7 +69,7 @@ class BtfBpftoolTest {
             Btf big = Btf.parse(btf.toBytes(ByteOrder.BIG_ENDIAN));
             assertEquals(btf, big);
             assertEquals(ByteOrder.BIG_ENDIAN, big.byteOrder());
-            assertArrayEquals(bytes, big.toBytes(ByteOrder.LITTLE_ENDIAN));
+            assertArrayEquals(bytes, big.toBytes(btf.byteOrder()), object.toString());
         }
     }
 
