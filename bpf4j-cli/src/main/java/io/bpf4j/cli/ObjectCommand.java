@@ -3,6 +3,8 @@ package io.bpf4j.cli;
 import io.bpf4j.btf.Btf;
 import io.bpf4j.btf.BtfType;
 import io.bpf4j.btf.CoreTarget;
+import io.bpf4j.elf.ElfFile;
+import io.bpf4j.isa.Objdump;
 import io.bpf4j.object.ExternSpec;
 import io.bpf4j.object.MapSpec;
 import io.bpf4j.object.ObjectSpec;
@@ -22,8 +24,9 @@ import picocli.CommandLine.Parameters;
 /** {@code bpf4j object ...}: what a BPF object file defines, and its CO-RE relocation for a kernel. */
 @Command(
         name = "object",
-        description = "Inspect BPF object files (clang -target bpf output) and relocate them with CO-RE, as libbpf opens them.",
-        subcommands = {ObjectCommand.Show.class, ObjectCommand.Relocate.class, CommandLine.HelpCommand.class})
+        description = "Inspect BPF object files (clang -target bpf output): programs, maps and globals, CO-RE relocation as libbpf does it, disassembly as llvm-objdump prints it.",
+        subcommands = {ObjectCommand.Show.class, ObjectCommand.Relocate.class, ObjectCommand.Disasm.class,
+            CommandLine.HelpCommand.class})
 final class ObjectCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -204,5 +207,43 @@ final class ObjectCommand implements Runnable {
             w.startObject().field("name", e.name()).field("kind", extern(e)).name("weak").value(e.weak()).endObject();
         }
         w.endArray().endObject();
+    }
+
+    /** {@code bpf4j object disasm FILE}: llvm-objdump's disassembly, line for line. */
+    @Command(
+            name = "disasm",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Disassemble the code of a BPF object exactly as",
+                "'llvm-objdump -d -r --no-show-raw-insn FILE' prints it: labels,",
+                "instructions, branch targets, relocations. By default as LLVM 14 does,",
+                "whose llvm-objdump predates ISA v4 and prints <unknown> where it cannot",
+                "decode; --llvm 19 as llvm-objdump 19 does (hex immediates, ISA v4;",
+                "its CO-RE relocation lines are not printed)."
+            })
+    static final class Disasm implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Parameters(paramLabel = "FILE", description = "BPF ELF object file")
+        Path file;
+
+        @Option(names = "--llvm", paramLabel = "VERSION", defaultValue = "14",
+                description = "llvm-objdump release to reproduce: 14 (default) or 19")
+        int llvm;
+
+        @Override
+        public Integer call() throws IOException {
+            Objdump.Version version = switch (llvm) {
+                case 14 -> Objdump.Version.LLVM_14;
+                case 19 -> Objdump.Version.LLVM_19;
+                default -> throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--llvm must be 14 or 19, not " + llvm);
+            };
+            String text = Objdump.disassemble(ElfFile.read(file), file.toString(), version);
+            spec.commandLine().getOut().print(text);
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
     }
 }
