@@ -26,11 +26,25 @@ import picocli.CommandLine.Command;
             BtfCommand.class,
             ObjectCommand.class,
             VmCommand.class,
+            MapCommand.class,
+            ProgCommand.class,
+            FeatureCommand.class,
         })
 public final class Main implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** Global (any subcommand accepts it): prints every bpf() call to stderr as {@code strace -e bpf} does. */
+    @CommandLine.Option(names = "--trace-syscalls", scope = CommandLine.ScopeType.INHERIT,
+            description = "Print each bpf() system call to stderr the way strace -e bpf does.")
+    void traceSyscalls(boolean on) {
+        PrintWriter err = spec.commandLine().getErr();
+        io.bpf4j.kernel.Kernel.traceSyscalls(on ? line -> {
+            err.println(line);
+            err.flush();
+        } : null);
+    }
 
     @Override
     public void run() {
@@ -46,7 +60,11 @@ public final class Main implements Runnable {
         CommandLine cl = commandLine();
         cl.setOut(out);
         cl.setErr(err);
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } finally {
+            io.bpf4j.kernel.Kernel.traceSyscalls(null);
+        }
     }
 
     static CommandLine commandLine() {
