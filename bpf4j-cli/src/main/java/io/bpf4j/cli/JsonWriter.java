@@ -98,6 +98,13 @@ final class JsonWriter {
         return this;
     }
 
+    /** A value written as it is (bpftool's {@code jsonw_printf}): numbers, or text that is not JSON at all. */
+    JsonWriter raw(String text) {
+        separator();
+        out.append(text);
+        return this;
+    }
+
     JsonWriter value(boolean v) {
         separator();
         out.append(v);
