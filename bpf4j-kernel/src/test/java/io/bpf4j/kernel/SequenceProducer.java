@@ -13,7 +13,7 @@ import java.nio.ByteOrder;
 
 /**
  * An XDP program, run with {@code BPF_PROG_TEST_RUN}, that writes one record per run into
- * ring buffers: the run's sequence number (0, 1, 2... across runs) as a u64, padded with
+ * ring buffers (or a perf buffer): the run's sequence number (0, 1, 2... across runs) as a u64, padded with
  * zeros to {@code recordSize} bytes. Records a ring refused are counted in {@link #lost()}.
  */
 final class SequenceProducer implements AutoCloseable {
@@ -24,7 +24,9 @@ final class SequenceProducer implements AutoCloseable {
         /** {@code bpf_ringbuf_reserve}, then submit even sequence numbers and discard odd ones. */
         DISCARD_ODD,
         /** {@code bpf_ringbuf_output}: even sequence numbers into the first ring, odd ones into the second. */
-        SPLIT
+        SPLIT,
+        /** {@code bpf_perf_event_output} into the first map, a perf event array, on the current CPU. */
+        PERF
     }
 
     private static final int KEY_SLOT = -4;
@@ -45,7 +47,7 @@ final class SequenceProducer implements AutoCloseable {
         // key 0: the next sequence number; key 1: records lost
         KernelMap counters = KernelMap.create(MapDefinition.of(MapType.ARRAY, 4, 8, 2));
         try {
-            Asm a = new Asm();
+            Asm a = new Asm().mov(9, 1);
             for (int off = RECORD_SLOT; off < RECORD_SLOT + recordSize; off += 8) {
                 a.st(Size.DW, 10, off, 0);
             }
@@ -58,6 +60,8 @@ final class SequenceProducer implements AutoCloseable {
                     .mov(7, 6).alu(AluOp.AND, 7, 1); // r7 = odd
             switch (mode) {
                 case OUTPUT -> output(a, first, recordSize);
+                case PERF -> a.mov(1, 9).ldMap(2, first.fd()).ldImm64(3, 0xffffffffL) // BPF_F_CURRENT_CPU
+                        .mov(4, 10).addImm(4, RECORD_SLOT).movImm(5, recordSize).call("perf_event_output");
                 case SPLIT -> {
                     a.jmpImm(JumpOp.JNE, 7, 0, "odd");
                     output(a, first, recordSize);
