@@ -98,6 +98,20 @@ final class JsonWriter {
         return this;
     }
 
+    /** Text written as it is, as a value (bpftool's jsonw_printf). */
+    JsonWriter raw(String text) {
+        separator();
+        out.append(text);
+        return this;
+    }
+
+    /** {@code null} (bpftool's jsonw_null). */
+    JsonWriter nullValue() {
+        separator();
+        out.append("null");
+        return this;
+    }
+
     JsonWriter value(boolean v) {
         separator();
         out.append(v);
