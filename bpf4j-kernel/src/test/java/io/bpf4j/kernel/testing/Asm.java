@@ -39,6 +39,11 @@ public final class Asm {
         return this;
     }
 
+    public Asm addAll(List<Instruction> list) {
+        list.forEach(this::add);
+        return this;
+    }
+
     public Asm label(String name) {
         if (labels.put(name, insns.size()) != null) {
             throw new IllegalArgumentException("label " + name + " defined twice");
