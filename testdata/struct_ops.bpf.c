@@ -17,6 +17,10 @@ struct tcp_congestion_ops {
 SEC("struct_ops/bpf4j_ssthresh")
 unsigned int bpf4j_ssthresh(unsigned long long *ctx)
 {
+	unsigned long long snd_cwnd = ctx[1];
+
+	if (snd_cwnd > 10)
+		return snd_cwnd / 2;
 	return 2;
 }
 
