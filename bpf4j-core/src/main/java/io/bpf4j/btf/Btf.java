@@ -205,10 +205,10 @@ public final class Btf {
             // A switch on the kind: this runs for every member of every struct while parsing.
             switch (t.kind()) {
                 case INT, STRUCT, UNION, ENUM, ENUM64, DATASEC, FLOAT -> {
-                    return checked(elements * Integer.toUnsignedLong(ownSize(t)));
+                    return withinU32(elements * Integer.toUnsignedLong(ownSize(t)));
                 }
                 case PTR -> {
-                    return checked(elements * pointerSize());
+                    return withinU32(elements * pointerSize());
                 }
                 case ARRAY -> {
                     BtfType.Array a = (BtfType.Array) t;
@@ -239,7 +239,7 @@ public final class Btf {
         };
     }
 
-    private static long checked(long size) {
+    private static long withinU32(long size) {
         return size > 0xffff_ffffL ? -1 : size;
     }
 
