@@ -18,7 +18,7 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "btf",
         description = "Inspect BTF type information, as bpftool btf does.",
-        subcommands = {BtfCommand.Dump.class, BtfBenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {BtfCommand.Dump.class, BtfShowCommand.class, BtfBenchCommand.class, CommandLine.HelpCommand.class})
 final class BtfCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -105,6 +105,13 @@ final class JsonWriter {
         return this;
     }
 
+    /** {@code null} (bpftool's jsonw_null). */
+    JsonWriter nullValue() {
+        separator();
+        out.append("null");
+        return this;
+    }
+
     JsonWriter value(boolean v) {
         separator();
         out.append(v);
