@@ -1,8 +1,13 @@
 package io.bpf4j.kernel;
 
 import io.bpf4j.BpfException;
+import io.bpf4j.BpfFormatException;
 import io.bpf4j.BpfMap;
 import io.bpf4j.MapType;
+import io.bpf4j.btf.Btf;
+import io.bpf4j.codec.CStruct;
+import io.bpf4j.codec.Codec;
+import io.bpf4j.codec.Codecs;
 import io.bpf4j.kernel.sys.Bpf;
 import io.bpf4j.kernel.sys.BpfCmd;
 import io.bpf4j.kernel.sys.Errno;
@@ -447,8 +452,55 @@ public final class KernelMap implements BpfMap {
     // ---- typed views ------------------------------------------------------------------------
 
     /** This map with keys and values converted by {@code keys} and {@code values}, whose sizes must be the map's. */
-    public <K, V> TypedMap<K, V> typed(io.bpf4j.codec.Codec<K> keys, io.bpf4j.codec.Codec<V> values) {
+    public <K, V> TypedMap<K, V> typed(Codec<K> keys, Codec<V> values) {
         return new TypedMap<>(this, keys, values);
+    }
+
+    /**
+     * This map with keys and values as {@code keyType} and {@code valueType}: primitive
+     * wrappers, {@code byte[]}, or records. When the map has BTF, a record must match its
+     * struct member by member ({@link Codecs#record(Class, CStruct)}) and a primitive must
+     * have its type's size; without BTF, records take the natural C layout.
+     */
+    public <K, V> TypedMap<K, V> typed(Class<K> keyType, Class<V> valueType) {
+        MapInfo info = info();
+        Btf btf = null;
+        if (info.btfVmlinuxValueTypeId() != 0) {
+            btf = Btf.read(Path.of("/sys/kernel/btf/vmlinux"), null);
+        } else if (info.btfId() != 0) {
+            try (KernelBtf kernelBtf = KernelBtf.openById(info.btfId())) {
+                btf = Btf.parse(kernelBtf.rawData());
+            }
+        }
+        int valueTypeId = info.btfVmlinuxValueTypeId() != 0 ? info.btfVmlinuxValueTypeId() : info.btfValueTypeId();
+        return new TypedMap<>(this, codec(keyType, btf, info.btfKeyTypeId(), keySize, "key"),
+                codec(valueType, btf, valueTypeId, valueSize, "value"));
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private <T> Codec<T> codec(Class<T> type, Btf btf, int typeId, int size, String what) {
+        if (type == byte[].class) {
+            return (Codec<T>) Codecs.bytes(size);
+        }
+        if (btf == null || typeId == 0) {
+            return Codecs.of(type);
+        }
+        if (type.isRecord()) {
+            return (Codec<T>) Codecs.record((Class) type, CStruct.fromBtf(btf, typeId));
+        }
+        Codec<T> c = Codecs.of(type);
+        io.bpf4j.btf.BtfType t = btf.type(btf.resolve(typeId));
+        if (!(t instanceof io.bpf4j.btf.BtfType.Int || t instanceof io.bpf4j.btf.BtfType.Enumeration
+                || t instanceof io.bpf4j.btf.BtfType.Ptr || t instanceof io.bpf4j.btf.BtfType.Float)) {
+            throw new BpfFormatException(this + ": the " + what + "'s BTF type [" + typeId + "] is " + t.kind() + " '"
+                    + t.name() + "', which a " + type.getSimpleName() + " cannot hold; use a record");
+        }
+        long btfSize = btf.sizeOf(typeId);
+        if (c.size() != btfSize) {
+            throw new BpfFormatException(this + ": " + type.getSimpleName() + " (" + c.size() + " bytes) does not match the "
+                    + what + "'s BTF type [" + typeId + "] of " + btfSize + " bytes");
+        }
+        return c;
     }
 
     // ---- freezing and pinning --------------------------------------------------------------
