@@ -95,7 +95,16 @@ public final class KernelMap implements BpfMap {
             MapCreate.BTF_VMLINUX_VALUE_TYPE_ID.set(attr, d.btfVmlinuxValueTypeId());
             MapCreate.MAP_EXTRA.set(attr, d.mapExtra());
             String what = "create " + d.type().bpftoolName() + " map" + (d.name().isEmpty() ? "" : " '" + d.name() + "'");
-            return adopt(Sys.callForFd(BpfCmd.MAP_CREATE, attr, what));
+            long r = Bpf.call(BpfCmd.MAP_CREATE, attr);
+            if (r < 0) {
+                int errno = (int) -r;
+                if (errno == Errno.EINVAL && FeatureProbe.lacks(d.type())) {
+                    throw new UnsupportedFeatureException(what + ": this kernel (" + Kernel.release()
+                            + ") has no " + d.type().bpftoolName() + " maps" + KernelVersions.since(d.type()));
+                }
+                throw new BpfSyscallException(what, BpfCmd.MAP_CREATE, errno);
+            }
+            return adopt(new Fd((int) r));
         }
     }
 

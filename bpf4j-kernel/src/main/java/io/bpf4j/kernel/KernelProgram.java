@@ -98,6 +98,10 @@ public final class KernelProgram implements BpfProgram {
                     throw new VerifierException(d.name(), errno, o.log());
                 }
                 String what = "load " + d.type().bpftoolName() + " program" + (d.name().isEmpty() ? "" : " '" + d.name() + "'");
+                if (errno == Errno.EINVAL && FeatureProbe.lacks(d.type())) {
+                    throw new UnsupportedFeatureException(what + ": this kernel (" + Kernel.release() + ") has no "
+                            + d.type().bpftoolName() + " programs" + KernelVersions.since(d.type()));
+                }
                 throw new BpfSyscallException(what, BpfCmd.PROG_LOAD, errno);
             }
             return new KernelProgram(new Fd((int) o.result()), o.log());
