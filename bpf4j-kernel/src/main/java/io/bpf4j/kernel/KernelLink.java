@@ -1,6 +1,5 @@
 package io.bpf4j.kernel;
 
-import io.bpf4j.BpfException;
 import io.bpf4j.kernel.sys.BpfCmd;
 import io.bpf4j.kernel.sys.Fd;
 import java.nio.file.Path;
@@ -15,44 +14,29 @@ import java.nio.file.Path;
  * }
  * }</pre>
  */
-public final class KernelLink implements AutoCloseable {
-    private final Fd fd;
+public final class KernelLink extends KernelObject {
     private final int id;
 
-    private KernelLink(Fd fd) {
-        this.fd = fd;
-        try {
-            this.id = LinkInfo.of(fd.get(), "read link info").id();
-        } catch (RuntimeException e) {
-            fd.close();
-            throw e;
-        }
+    private KernelLink(Fd fd, int id) {
+        super(fd);
+        this.id = id;
+    }
+
+    private static KernelLink adopt(Fd fd) {
+        return closingOnFailure(fd, f -> new KernelLink(f, LinkInfo.of(f.get(), "read link info").id()));
     }
 
     /** Opens the link with kernel id {@code id}. */
     public static KernelLink openById(int id) {
-        return new KernelLink(Sys.openById(BpfCmd.LINK_GET_FD_BY_ID, id, "open link id " + id));
+        return adopt(Sys.openById(BpfCmd.LINK_GET_FD_BY_ID, id, "open link id " + id));
     }
 
     /** Opens the link pinned at {@code path}. */
     public static KernelLink openPinned(Path path) {
-        Fd fd = Sys.getPinned(path.toString(), 0, "open pinned link");
-        String kind = FdInfo.kind(fd.get());
-        if (!kind.equals("bpf-link")) {
-            fd.close();
-            throw new BpfException(path + " is not a link but a " + kind);
-        }
-        return new KernelLink(fd);
+        return adopt(openPinned(path, "bpf-link", "link"));
     }
 
-    public int fd() {
-        int f = fd.get();
-        if (f < 0) {
-            throw new IllegalStateException(this + " is closed");
-        }
-        return f;
-    }
-
+    @Override
     public int id() {
         return id;
     }
@@ -64,16 +48,11 @@ public final class KernelLink implements AutoCloseable {
 
     /** Pins the link at {@code path} on a bpffs. */
     public void pin(Path path) {
-        Sys.pin(fd(), path.toString(), "pin " + this);
+        pinAt(path);
     }
 
     @Override
     public String toString() {
         return "link id " + id;
-    }
-
-    @Override
-    public void close() {
-        fd.close();
     }
 }

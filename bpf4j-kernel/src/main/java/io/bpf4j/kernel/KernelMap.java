@@ -47,8 +47,7 @@ import java.util.Set;
  * ({@link #valueBufferSize()}). A handle may be used from several threads, but must not be
  * closed while another thread uses it.
  */
-public final class KernelMap implements BpfMap {
-    private final Fd fd;
+public final class KernelMap extends KernelObject implements BpfMap {
     private final int typeId;
     private final int id;
     private final String name;
@@ -62,7 +61,7 @@ public final class KernelMap implements BpfMap {
     private final int valueOffset;
 
     private KernelMap(Fd fd, MapInfo info) {
-        this.fd = fd;
+        super(fd);
         this.typeId = info.typeId();
         this.id = info.id();
         this.name = info.name();
@@ -115,23 +114,12 @@ public final class KernelMap implements BpfMap {
 
     /** Opens the map pinned at {@code path}. */
     public static KernelMap openPinned(Path path) {
-        Fd fd = Sys.getPinned(path.toString(), 0, "open pinned map");
-        String kind = FdInfo.kind(fd.get());
-        if (!kind.equals("bpf-map")) {
-            fd.close();
-            throw new BpfException(path + " is not a map but a " + kind);
-        }
-        return adopt(fd);
+        return adopt(openPinned(path, "bpf-map", "map"));
     }
 
     /** Takes ownership of {@code fd}, an open map; closes it if its info cannot be read. */
     static KernelMap adopt(Fd fd) {
-        try {
-            return new KernelMap(fd, MapInfo.of(fd.get(), "read map info"));
-        } catch (RuntimeException e) {
-            fd.close();
-            throw e;
-        }
+        return closingOnFailure(fd, f -> new KernelMap(f, MapInfo.of(f.get(), "read map info")));
     }
 
     private static boolean isPerCpu(int type) {
@@ -143,16 +131,7 @@ public final class KernelMap implements BpfMap {
         return (n + 7) & ~7;
     }
 
-    /** The file descriptor; throws once the map is closed. */
-    public int fd() {
-        int f = fd.get();
-        if (f < 0) {
-            throw new IllegalStateException(this + " is closed");
-        }
-        return f;
-    }
-
-    /** The kernel's id of this map. */
+    @Override
     public int id() {
         return id;
     }
@@ -203,19 +182,9 @@ public final class KernelMap implements BpfMap {
         return MapInfo.of(fd(), "read info of " + this);
     }
 
-    /** What {@code /proc/self/fdinfo} says of the map ({@code memlock}, {@code frozen}, {@code owner_prog_type}...). */
-    public java.util.Map<String, String> fdInfo() {
-        return FdInfo.fields(fd());
-    }
-
     /** Whether the map was frozen (from /proc fdinfo; false on kernels that do not say). */
     public boolean isFrozen() {
         return FdInfo.number(fd(), "frozen", 0) != 0;
-    }
-
-    /** Bytes of memory charged to the map, as the kernel reports it in fdinfo. */
-    public long memlock() {
-        return FdInfo.number(fd(), "memlock", 0);
     }
 
     // ---- single elements, byte[] --------------------------------------------------------
@@ -523,7 +492,7 @@ public final class KernelMap implements BpfMap {
 
     /** Pins the map at {@code path} on a bpffs. */
     public void pin(Path path) {
-        Sys.pin(fd(), path.toString(), "pin " + this);
+        pinAt(path);
     }
 
     // ---- iteration -------------------------------------------------------------------------
@@ -733,10 +702,5 @@ public final class KernelMap implements BpfMap {
     public String toString() {
         String type = MapType.ofId(typeId).map(MapType::bpftoolName).orElse("type " + typeId);
         return "map " + (name.isEmpty() ? "" : "'" + name + "' ") + "(" + type + ", id " + id + ")";
-    }
-
-    @Override
-    public void close() {
-        fd.close();
     }
 }
