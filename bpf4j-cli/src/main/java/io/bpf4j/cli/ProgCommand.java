@@ -95,6 +95,7 @@ final class ProgCommand implements Runnable {
                 out.append("\n\tbtf_id ").append(info.btfId());
             }
             out.append('\n');
+            ProgMetadata.plain(out, info);
         }
 
         private static void showJson(JsonWriter w, KernelProgram p, IdTable<String> pins) {
@@ -150,6 +151,7 @@ final class ProgCommand implements Runnable {
                 }
                 w.endArray();
             }
+            ProgMetadata.json(w, info);
             w.endObject();
         }
     }
