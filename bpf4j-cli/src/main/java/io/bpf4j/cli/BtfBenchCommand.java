@@ -96,6 +96,9 @@ final class BtfBenchCommand implements Callable<Integer> {
     private static Path launcher() {
         try {
             Path jar = Path.of(BtfBenchCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            if (!jar.toString().endsWith(".jar")) {
+                return null;
+            }
             Path root = jar.getParent() == null ? null : jar.getParent().getParent();
             Path script = root == null || root.getParent() == null ? null : root.getParent().resolve("bpf4j");
             return script != null && Files.isExecutable(script) ? script : null;

@@ -65,7 +65,7 @@ class KernelBtfAndLinkTest {
             int id = 0;
             for (int candidate : Kernel.linkIds()) {
                 try (KernelLink l = KernelLink.openById(candidate)) {
-                    if (l.info().programId() == p.id()) {
+                    if (l.info().progId() == p.id()) {
                         id = candidate;
                     }
                 }
@@ -74,7 +74,7 @@ class KernelBtfAndLinkTest {
             try (KernelLink l = KernelLink.openById(id)) {
                 LinkInfo info = l.info();
                 assertEquals(LinkType.RAW_TRACEPOINT, info.type().orElseThrow());
-                assertEquals(p.id(), info.programId());
+                assertEquals(p.id(), info.progId());
                 l.pin(pin);
             }
             try (KernelLink l = KernelLink.openPinned(pin)) {

@@ -1,0 +1,26 @@
+package io.bpf4j.vm;
+
+import io.bpf4j.ProgramType;
+
+/**
+ * A decoded program, ready for the interpreter: one packed long per instruction slot
+ * ({@link Op#pack}); the slot after an {@code LDDW} holds its 64-bit value. The raw words
+ * are kept for messages.
+ */
+final class Code {
+    final String name;
+    final ProgramType type;
+    final long[] insns;
+    final long[] raw;
+
+    Code(String name, ProgramType type, long[] insns, long[] raw) {
+        this.name = name;
+        this.type = type;
+        this.insns = insns;
+        this.raw = raw;
+    }
+
+    String describe(int pc) {
+        return pc >= 0 && pc < raw.length ? Decoder.hex(raw[pc]) : "outside the program";
+    }
+}
