@@ -20,7 +20,12 @@ final class ProgMetadata {
     private ProgMetadata() {}
 
     /** The .rodata value with its BTF datasec, or null when the program has no metadata map. */
-    private record Rodata(Btf btf, BtfType.Datasec section, byte[] value) {}
+    private record Rodata(Btf btf, BtfType.Datasec section, byte[] value) {
+        /** The value's bytes from {@code offset} on. */
+        byte[] at(int offset) {
+            return java.util.Arrays.copyOfRange(value, offset, value.length);
+        }
+    }
 
     static void plain(StringBuilder out, ProgramInfo info) {
         Rodata r = find(info);
@@ -38,7 +43,7 @@ final class ProgMetadata {
                 header = true;
             }
             out.append("\n\t\t").append(v.name().substring(PREFIX.length())).append(" = ");
-            new BtfDumper(r.btf(), new JsonWriter(out, false), true).dump(v.type(), r.value(), vsi.offset());
+            new BtfValueDumper(r.btf(), new JsonWriter(out, false), true).dump(v.type(), r.at(vsi.offset()));
         }
         if (header) {
             out.append('\n');
@@ -51,7 +56,7 @@ final class ProgMetadata {
             return;
         }
         boolean header = false;
-        BtfDumper d = new BtfDumper(r.btf(), w, false);
+        BtfValueDumper d = new BtfValueDumper(r.btf(), w, false);
         for (BtfType.VarSecinfo vsi : r.section().vars()) {
             BtfType.Var v = (BtfType.Var) r.btf().type(vsi.type());
             if (!v.name().startsWith(PREFIX)) {
@@ -62,7 +67,7 @@ final class ProgMetadata {
                 header = true;
             }
             w.name(v.name().substring(PREFIX.length()));
-            if (!d.dump(v.type(), r.value(), vsi.offset())) {
+            if (!d.dump(v.type(), r.at(vsi.offset()))) {
                 break;
             }
         }
