@@ -106,8 +106,8 @@ class BtfExtTest {
     void coreRelosMatchLibbpf() {
         Oracle.requireFile(Oracle.VMLINUX);
         // libbpf: "<byte_off> [20] struct task_struct.flags (0:2 @ offset 8)", "<type_size> [20] struct task_struct",
-        // "<enumval_value> [22] enum pid_type::PIDTYPE_SID = 3".
-        Pattern relo = Pattern.compile("relo #\\d+: <(\\w+)> \\[(\\d+)\\] (?:.*::(\\w+) = \\S+|.*\\((\\S+) @ offset \\d+\\)|\\S+ \\S+)$");
+        // "<enumval_value> [22] enum pid_type::PIDTYPE_SID = 3"; bitfield offsets read "48.1".
+        Pattern relo = Pattern.compile("relo #\\d+: <(\\w+)> \\[(\\d+)\\] (?:.*::(\\w+) = \\S+|.*\\((\\S+) @ offset \\d+(?:\\.\\d+)?\\)|\\S+ \\S+)$");
         int objectsWithRelos = 0;
         for (Path object : Oracle.objects()) {
             Loaded l = load(object);
