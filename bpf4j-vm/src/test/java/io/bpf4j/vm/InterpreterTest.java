@@ -75,7 +75,7 @@ class InterpreterTest {
         VmException e = assertThrows(VmException.class, () -> run(p, new byte[8]));
         assertEquals(VmException.Kind.MEMORY, e.kind());
         assertEquals(1, e.pc());
-        assertEquals("61 10 06 00 00 00 00 00", e.instruction());
+        assertEquals("r0 = *(u32 *)(r1 + 6)", e.instruction());
         assertEquals(Memory.address(Memory.INPUT, 6), e.address().orElseThrow());
         assertTrue(e.getMessage().contains("input memory (valid offsets 0..7)"), e.getMessage());
     }
