@@ -192,15 +192,12 @@ final class ProgRun implements Callable<Integer> {
         } catch (IOException e) {
             throw new BpfException("failed to open " + file + ": " + describe(e));
         }
-        CoreTarget target = coreTarget();
-        if (target != null) {
-            spec = spec.relocate(target, line -> { }).spec();
-        }
         ProgramSpec chosen = choose(spec, programName);
         for (ProgramSpec p : spec.programs()) {
             spec = spec.withAutoload(p.name(), p.name().equals(chosen.name()));
         }
-        try (Vm machine = Vm.create(); VmObject object = machine.load(spec)) {
+        CoreTarget target = coreTarget();
+        try (Vm machine = Vm.create(); VmObject object = target == null ? machine.load(spec) : machine.load(spec, target)) {
             return object.program(chosen.name()).orElseThrow().testRun(run);
         }
     }

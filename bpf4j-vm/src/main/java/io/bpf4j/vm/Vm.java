@@ -2,6 +2,7 @@ package io.bpf4j.vm;
 
 import io.bpf4j.MapType;
 import io.bpf4j.ProgramType;
+import io.bpf4j.btf.CoreTarget;
 import io.bpf4j.object.ObjectSpec;
 import java.util.List;
 import java.util.Objects;
@@ -125,6 +126,11 @@ public final class Vm implements AutoCloseable {
      */
     public VmObject load(ObjectSpec spec) {
         return VmObject.load(this, Objects.requireNonNull(spec, "spec"));
+    }
+
+    /** Loads an object CO-RE-relocated for {@code target} (a kernel's BTF, or any BTF file: {@link CoreTarget#read}). */
+    public VmObject load(ObjectSpec spec, CoreTarget target) {
+        return load(spec.relocate(Objects.requireNonNull(target, "target"), line -> { }).spec());
     }
 
     /** The map with file descriptor number {@code fd}. */

@@ -96,6 +96,22 @@ class InterpreterTest {
     }
 
     @Test
+    void writesPastAMapValueAndIntoReadOnlyDataFault() {
+        VmMap values = vm.createMap(VmMapSpec.of("values", io.bpf4j.MapType.ARRAY, 4, 8, 2));
+        VmMap rodata = vm.createMap(VmMapSpec.of("ro", io.bpf4j.MapType.ARRAY, 4, 8, 1).withFlags(VmMap.F_RDONLY_PROG));
+        // r0 = lookup(values, &1); *(u64 *)(r0 + 8) = 1: one past the last element
+        Asm past = Asm.program().st(Asm.W, 10, -4, 1).map(1, values).movReg(2, 10).alu64(Asm.ADD, 2, -4).call(1)
+                .jmp(Asm.JEQ, 0, 0, 1).st(Asm.DW, 0, 8, 1).mov(0, 0).exit();
+        VmException e = assertThrows(VmException.class, () -> run(past, new byte[0]));
+        assertEquals(VmException.Kind.MEMORY, e.kind());
+        assertTrue(e.what().contains("values of map 'values' (valid offsets 0..15)"), e.what());
+        // r1 = &ro[0] (a direct value address, as .rodata is reached); *(u32 *)r1 = 1
+        Asm readOnly = Asm.program().lddw(1, 2, rodata.fd()).st(Asm.W, 1, 0, 1).mov(0, 0).exit();
+        VmException ro = assertThrows(VmException.class, () -> run(readOnly, new byte[0]));
+        assertTrue(ro.what().startsWith("write to read-only of 4 bytes"), ro.what());
+    }
+
+    @Test
     void mayGotoFallsThroughUntilTheBudgetIsSpentThenJumps() {
         // r0 = 0; loop: may_goto +2; r0 += 1; ja loop; exit
         Asm p = Asm.program().mov(0, 0).raw(0xe5, 0, 0, 2, 0).alu64(Asm.ADD, 0, 1).ja(-3).exit();
