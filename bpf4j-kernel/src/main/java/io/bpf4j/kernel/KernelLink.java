@@ -73,7 +73,7 @@ public final class KernelLink implements Link {
     public static KernelLink openPinned(Path path) {
         Fd fd = Sys.getPinned(path.toString(), 0, "open pinned link");
         String kind = FdInfo.kind(fd.get());
-        if (!kind.equals("bpf_link")) {
+        if (!kind.equals("bpf-link") && !kind.equals("bpf_link")) { // renamed in Linux 6.x
             fd.close();
             throw new BpfException(path + " is not a link but a " + kind);
         }
