@@ -20,11 +20,11 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Values formatted by BTF ({@link BtfDumper}) compared with bpftool's {@code map dump} of the same maps: the
+ * Values formatted by BTF ({@link BtfValueDumper}) compared with bpftool's {@code map dump} of the same maps: the
  * global-data maps of testdata/btf_types.bpf.o, loaded and run by bpftool.
  */
 @Tag("kernel")
-class BtfDumperGlobalDataTest {
+class BtfValueDumperGlobalDataTest {
     private static final Path OBJECT = Path.of(System.getProperty("bpf4j.repo.root", "."), "testdata", "btf_types.bpf.o");
     @org.junit.jupiter.api.io.TempDir
     Path tmp;
@@ -96,14 +96,14 @@ class BtfDumperGlobalDataTest {
             w.name("value");
             hexArray(w, value);
             w.name("formatted").startObject().name("value");
-            boolean ok = new BtfDumper(btf, w, false).dump(type, value, 0);
+            boolean ok = new BtfValueDumper(btf, w, false).dump(type, value);
             w.endObject().endObject().endArray().finish();
             assertEquals(json, sb.toString(), section);
 
             StringBuilder plain = new StringBuilder();
             JsonWriter p = new JsonWriter(plain, true);
             p.startArray().startObject().name("value");
-            assertEquals(ok, new BtfDumper(btf, p, true).dump(type, value, 0));
+            assertEquals(ok, new BtfValueDumper(btf, p, true).dump(type, value));
             p.endObject().endArray().finish();
             assertEquals(run("bpftool", "map", "dump", "pinned", map.toString()), plain.toString(), section);
             checked++;
