@@ -19,7 +19,8 @@ import java.util.Optional;
  * }</pre>
  */
 public sealed interface Link extends AutoCloseable
-        permits KernelLink, XdpLink, TcxLink, TcFilter, SocketFilter {
+        permits KernelLink, XdpLink, TcxLink, TcFilter, TracepointLink, RawTracepointLink, TracingLink, UprobeLink,
+                KprobeLink, PerfEventLink, CgroupLink, SocketFilter, SkLookupLink, NetfilterLink, SockMapLink {
 
     /** The kernel's bpf_link behind this attachment, when the kernel made one (not for netlink or legacy attachments). */
     Optional<KernelLink> kernelLink();

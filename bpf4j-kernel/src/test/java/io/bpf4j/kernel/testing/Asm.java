@@ -2,6 +2,7 @@ package io.bpf4j.kernel.testing;
 
 import io.bpf4j.isa.AluOp;
 import io.bpf4j.isa.AtomicOp;
+import io.bpf4j.isa.Helpers;
 import io.bpf4j.isa.Instruction;
 import io.bpf4j.isa.Instructions;
 import io.bpf4j.isa.JumpOp;
@@ -35,6 +36,11 @@ public final class Asm {
 
     public Asm add(Instruction i) {
         insns.add(i);
+        return this;
+    }
+
+    public Asm addAll(List<Instruction> list) {
+        list.forEach(this::add);
         return this;
     }
 
@@ -82,7 +88,12 @@ public final class Asm {
 
     /** {@code lock *(size *)(dst + off) += src}. */
     public Asm atomicAdd(Size size, int dst, int src, int off) {
-        return add(new Instruction.Atomic(size, AtomicOp.ADD, dst, src, (short) off));
+        return atomic(size, AtomicOp.ADD, dst, src, off);
+    }
+
+    /** An atomic operation on {@code *(size *)(dst + off)} with {@code src} (FETCH_ forms return the old value in src). */
+    public Asm atomic(Size size, AtomicOp op, int dst, int src, int off) {
+        return add(new Instruction.Atomic(size, op, dst, src, (short) off));
     }
 
     public Asm ldImm64(int dst, long value) {
@@ -96,6 +107,11 @@ public final class Asm {
 
     public Asm call(int helper) {
         return add(new Instruction.CallHelper(helper));
+    }
+
+    /** Calls the helper named {@code name} ({@code bpf_} prefix optional). */
+    public Asm call(String name) {
+        return call(Helpers.id(name).orElseThrow(() -> new IllegalArgumentException("no helper " + name)));
     }
 
     public Asm exit() {
@@ -126,7 +142,7 @@ public final class Asm {
                 .ldMap(R1, mapFd)
                 .mov(2, R10)
                 .addImm(2, -4)
-                .call(1) // bpf_map_lookup_elem
+                .call("map_lookup_elem")
                 .jmpImm(JumpOp.JEQ, 0, 0, skipLabel)
                 .movImm(1, 1)
                 .atomicAdd(Size.DW, 0, 1, 0)
