@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
             MapCommand.class,
             ProgCommand.class,
             FeatureCommand.class,
+            GenCommand.class,
         })
 public final class Main implements Runnable {
 

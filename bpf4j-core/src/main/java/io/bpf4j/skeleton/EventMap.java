@@ -6,12 +6,12 @@ import io.bpf4j.codec.Codec;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
  * A ring buffer or perf event array of a loaded object: the records its programs send, raw
- * or decoded by a codec (a generated record's {@code CODEC}). The reader opens on the first
- * poll and closes with the skeleton.
+ * or decoded by a codec (a generated record's {@code CODEC}). The reader opens when the
+ * skeleton first hands out the map and closes with the skeleton: take it before the programs
+ * send, since a perf event array drops what nobody reads yet.
  *
  * <pre>{@code
  * skel.maps().events().poll(Duration.ofMillis(100), Event.CODEC, e -> System.out.println(e.pid() + " " + e.comm()));
@@ -19,9 +19,9 @@ import java.util.function.Supplier;
  */
 public final class EventMap {
     private final BpfMap map;
-    private final Supplier<BpfEventReader> reader;
+    private final BpfEventReader reader;
 
-    EventMap(BpfMap map, Supplier<BpfEventReader> reader) {
+    EventMap(BpfMap map, BpfEventReader reader) {
         this.map = map;
         this.reader = reader;
     }
@@ -33,7 +33,7 @@ public final class EventMap {
 
     /** Hands every record available to {@code sink}, waiting up to {@code timeout} for one; see {@link BpfEventReader#poll}. */
     public int poll(Duration timeout, Consumer<MemorySegment> sink) {
-        return reader.get().poll(timeout, sink);
+        return reader.poll(timeout, sink);
     }
 
     /**
@@ -41,7 +41,7 @@ public final class EventMap {
      * shorter than the codec's type is an error naming the map.
      */
     public <T> int poll(Duration timeout, Codec<T> codec, Consumer<T> sink) {
-        return reader.get().poll(timeout, record -> {
+        return reader.poll(timeout, record -> {
             if (record.byteSize() < codec.size()) {
                 throw new IllegalArgumentException("map '" + map.name() + "': a record of " + record.byteSize()
                         + " bytes is shorter than the " + codec.size() + " bytes of the type it is read as");
@@ -52,7 +52,7 @@ public final class EventMap {
 
     /** Records dropped because the buffer was full, so far. */
     public long lost() {
-        return reader.get().lost();
+        return reader.lost();
     }
 
     @Override

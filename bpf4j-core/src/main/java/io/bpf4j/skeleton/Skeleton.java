@@ -1,6 +1,5 @@
 package io.bpf4j.skeleton;
 
-import io.bpf4j.AttachType;
 import io.bpf4j.BpfBackend;
 import io.bpf4j.BpfCollection;
 import io.bpf4j.BpfEventReader;
@@ -8,7 +7,6 @@ import io.bpf4j.BpfException;
 import io.bpf4j.BpfLink;
 import io.bpf4j.BpfMap;
 import io.bpf4j.BpfProgram;
-import io.bpf4j.MapType;
 import io.bpf4j.object.MapSpec;
 import io.bpf4j.object.ObjectSpec;
 import io.bpf4j.object.ProgramSpec;
@@ -139,20 +137,10 @@ public final class Skeleton implements AutoCloseable {
     public void attach() {
         requireState(State.LOADED, "attach");
         for (ProgramSpec p : spec.programs()) {
-            if (collection.programs().containsKey(p.name()) && !links.containsKey(p.name()) && attachesBySection(p)) {
+            if (collection.programs().containsKey(p.name()) && !links.containsKey(p.name()) && BpfLink.attachesBySection(p)) {
                 attach(p.name(), "");
             }
         }
-    }
-
-    /** Whether a program's section alone says where it attaches. */
-    public static boolean attachesBySection(ProgramSpec p) {
-        boolean hookType = switch (p.type()) {
-            case KPROBE, TRACEPOINT, RAW_TRACEPOINT, RAW_TRACEPOINT_WRITABLE, TRACING -> true;
-            case LSM -> p.attachType() != AttachType.LSM_CGROUP;
-            default -> false;
-        };
-        return hookType && !p.attachTarget().isEmpty();
     }
 
     BpfLink attach(String program, String target) {
@@ -202,12 +190,13 @@ public final class Skeleton implements AutoCloseable {
         return m;
     }
 
-    /** The loaded ring buffer or perf event array {@code name}, read through a reader opened on first use. */
+    /**
+     * The loaded ring buffer or perf event array {@code name}, with its reader, which opens now
+     * (once per map): a perf event array drops what programs send before it is read.
+     */
     public EventMap events(String name) {
-        return new EventMap(map(name), () -> {
-            requireState(State.LOADED, "read events of");
-            return readers.computeIfAbsent(name, collection::events);
-        });
+        BpfMap map = map(name);
+        return new EventMap(map, readers.computeIfAbsent(name, collection::events));
     }
 
     /**
@@ -242,11 +231,6 @@ public final class Skeleton implements AutoCloseable {
     public BpfCollection collection() {
         requireState(State.LOADED, "use the collection of");
         return collection;
-    }
-
-    /** Whether {@code type} is read through {@link #events}. */
-    public static boolean isEventMap(MapType type) {
-        return type == MapType.RINGBUF || type == MapType.PERF_EVENT_ARRAY;
     }
 
     private void requireState(State wanted, String action) {

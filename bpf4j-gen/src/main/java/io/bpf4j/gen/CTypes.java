@@ -20,7 +20,8 @@ final class CTypes {
             case BtfType.Union u -> "union " + orAnonymous(u.name());
             case BtfType.Enumeration e -> "enum " + orAnonymous(e.name());
             case BtfType.Fwd f -> (f.union() ? "union " : "struct ") + f.name();
-            case BtfType.Ptr p -> btf.type(btf.resolve(p.type())) instanceof BtfType.FuncProto ? "function pointer"
+            case BtfType.Ptr p -> btf.resolve(p.type()) != 0 && btf.type(btf.resolve(p.type())) instanceof BtfType.FuncProto
+                    ? "function pointer"
                     : name(btf, p.type()) + " *";
             case BtfType.Array a -> array(btf, a);
             case BtfType.Const c -> "const " + name(btf, c.type());

@@ -222,13 +222,18 @@ sealed interface JavaType {
             if (element instanceof Scalar s) {
                 return seg + ".asSlice(" + off + ", " + size() + ").toArray(" + code.layout(s.primitive()) + ")";
             }
-            int depth = code.enterLambda();
-            String s = Code.variable("s", depth);
-            String o = Code.variable("o", depth);
-            String body = element.read(code, s, o);
-            code.leaveLambda();
-            return "CLayout.getArray(" + seg + ", " + off + ", " + length + ", " + element.size() + ", " + newArray() + ", (" + s
-                    + ", " + o + ") -> " + body + ")";
+            String reader;
+            if (element instanceof Composite c) {
+                reader = c.model().javaName() + "::decode";
+            } else {
+                int depth = code.enterLambda();
+                String s = Code.variable("s", depth);
+                String o = Code.variable("o", depth);
+                reader = "(" + s + ", " + o + ") -> " + element.read(code, s, o);
+                code.leaveLambda();
+            }
+            return "CLayout.getArray(" + seg + ", " + off + ", " + length + ", " + element.size() + ", " + newArray() + ", " + reader
+                    + ")";
         }
 
         private String newArray() {

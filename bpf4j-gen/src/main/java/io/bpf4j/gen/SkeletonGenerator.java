@@ -1,6 +1,7 @@
 package io.bpf4j.gen;
 
 import io.bpf4j.BpfFormatException;
+import io.bpf4j.BpfLink;
 import io.bpf4j.MapType;
 import io.bpf4j.btf.Btf;
 import io.bpf4j.btf.BtfType;
@@ -8,7 +9,6 @@ import io.bpf4j.object.MapSpec;
 import io.bpf4j.object.ObjectSpec;
 import io.bpf4j.object.ProgramSpec;
 import io.bpf4j.object.VariableSpec;
-import io.bpf4j.skeleton.Skeleton;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -105,8 +105,8 @@ public final class SkeletonGenerator {
      */
     public static String defaultClassName(String fileName) {
         String base = fileName.substring(fileName.lastIndexOf('/') + 1).replaceFirst("(\\.bpf)?\\.o$", "");
-        String name = Names.pascal(base, "");
-        return name.isEmpty() ? "BpfObject" : name;
+        String name = Names.pascal(base, "BpfObject");
+        return IMPORTS.containsKey(name) || JAVA_LANG.contains(name) ? name + "Object" : name;
     }
 
     /**
@@ -139,6 +139,10 @@ public final class SkeletonGenerator {
             this.bytes = bytes;
             this.options = options;
             this.className = options.className() != null ? options.className() : defaultClassName(fileName);
+            if (IMPORTS.containsKey(className) || JAVA_LANG.contains(className)) {
+                throw new IllegalArgumentException("class name '" + className + "' is taken by "
+                        + IMPORTS.getOrDefault(className, "java.lang." + className) + ", which the skeleton uses; choose another");
+            }
             this.btf = spec.btf().orElse(null);
             Set<String> reserved = new HashSet<>(IMPORTS.keySet());
             reserved.addAll(JAVA_LANG);
@@ -247,7 +251,7 @@ public final class SkeletonGenerator {
             String javaName = names.unique(Names.camel(base, "map"), "Map");
             String literal = Code.literal(m.name());
             String what = m.type().bpftoolName() + " map " + Code.docCode(m.name());
-            if (Skeleton.isEventMap(m.type())) {
+            if (m.type() == MapType.RINGBUF || m.type() == MapType.PERF_EVENT_ARRAY) {
                 return new MapAccessor(m, javaName, "EventMap", "skeleton.events(" + literal + ")",
                         "The " + what + ": the records its programs send.");
             }
@@ -337,7 +341,7 @@ public final class SkeletonGenerator {
             Names.Scope names = new Names.Scope(Set.of("getClass", "hashCode", "toString", "equals", "notify", "notifyAll", "wait"));
             for (ProgramSpec p : spec.programs()) {
                 body.line("");
-                String attach = Skeleton.attachesBySection(p) ? "attached by {@link " + className + "#attach()}"
+                String attach = BpfLink.attachesBySection(p) ? "attached by {@link " + className + "#attach()}"
                         : "attached with {@code attach(target)}";
                 body.javadoc("Program " + Code.docCode(p.name()) + " (" + p.type().bpftoolName() + ", section " + Code.docCode(p.sectionName())
                         + (p.autoload() ? "" : ", not loaded unless autoload is turned on") + "), " + attach + ".");
@@ -474,7 +478,16 @@ public final class SkeletonGenerator {
             for (RecordModel.Field f : r.fields()) {
                 components.add(f.type().name() + " " + f.javaName());
             }
-            body.open("public record " + r.javaName() + "(" + String.join(", ", components) + ")");
+            String header = "public record " + r.javaName() + "(" + String.join(", ", components) + ")";
+            if (header.length() > 100) {
+                body.line("public record " + r.javaName() + "(");
+                for (int i = 0; i < components.size(); i++) {
+                    body.line("        " + components.get(i) + (i + 1 < components.size() ? "," : ") {"));
+                }
+                body.indent();
+            } else {
+                body.open(header);
+            }
             writeConstants(r);
             List<String> checks = new ArrayList<>();
             for (RecordModel.Field f : r.fields()) {

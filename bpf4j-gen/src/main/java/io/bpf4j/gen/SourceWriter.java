@@ -26,6 +26,12 @@ final class SourceWriter {
         return this;
     }
 
+    /** One level deeper, for a block whose opening line was written by hand. */
+    SourceWriter indent() {
+        level++;
+        return this;
+    }
+
     /** Closes a block. */
     SourceWriter close() {
         level--;
