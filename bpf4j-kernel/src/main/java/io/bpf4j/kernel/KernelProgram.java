@@ -57,6 +57,7 @@ public final class KernelProgram extends KernelObject implements BpfProgram {
             MemorySegment license = arena.allocateFrom(d.license(), StandardCharsets.UTF_8);
             MemorySegment funcInfo = copy(arena, d.funcInfo());
             MemorySegment lineInfo = copy(arena, d.lineInfo());
+            MemorySegment fdArray = d.fdArray().length == 0 ? MemorySegment.NULL : arena.allocateFrom(ValueLayout.JAVA_INT, d.fdArray());
             MemorySegment attr = Sys.attr(arena, ProgLoad.SIZE);
             KernelLog.Outcome o = KernelLog.load((level, buffer, trueSize) -> {
                 attr.fill((byte) 0);
@@ -85,6 +86,7 @@ public final class KernelProgram extends KernelObject implements BpfProgram {
                 }
                 ProgLoad.ATTACH_BTF_ID.set(attr, d.attachBtfId());
                 ProgLoad.ATTACH_PROG_FD.set(attr, d.attachFd());
+                ProgLoad.FD_ARRAY.set(attr, fdArray);
                 long r = Bpf.call(BpfCmd.PROG_LOAD, attr);
                 trueSize[0] = ProgLoad.LOG_TRUE_SIZE.get(attr);
                 return r;
