@@ -44,6 +44,10 @@ final class ProgLoadCommand {
                 + "externs, CO-RE decisions, patched instructions) to standard error.")
         boolean debug;
 
+        @Option(names = "--pin-root", paramLabel = "DIR", description = "Where maps declared LIBBPF_PIN_BY_NAME are pinned and "
+                + "reused (libbpf's pin_root_path; default /sys/fs/bpf).")
+        Path pinRoot = KernelBackend.DEFAULT_PIN_ROOT;
+
         @Parameters(paramLabel = "ARGS", description = {"OBJ PATH [type TYPE] [pinmaps MAP_DIR]"})
         List<String> args = new ArrayList<>();
 
@@ -77,7 +81,7 @@ final class ProgLoadCommand {
                 }
             }
             PrintWriter err = spec.commandLine().getErr();
-            KernelBackend kernel = KernelBackend.create().withLog(debug ? line -> {
+            KernelBackend kernel = KernelBackend.create().withPinRoot(pinRoot).withLog(debug ? line -> {
                 err.println("bpf4j: " + line);
                 err.flush();
             } : line -> {});
