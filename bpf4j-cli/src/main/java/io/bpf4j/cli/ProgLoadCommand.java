@@ -86,14 +86,7 @@ final class ProgLoadCommand {
                 err.flush();
             } : line -> {});
             load(kernel, read(file), type, pin, pinMaps, firstOnly());
-            if (json.enabled()) {
-                StringBuilder out = new StringBuilder();
-                JsonWriter w = json.writer(out);
-                w.nullValue();
-                w.finish();
-                spec.commandLine().getOut().append(out).flush();
-            }
-            return 0;
+            return LinkCommand.printNull(spec, json);
         }
     }
 
