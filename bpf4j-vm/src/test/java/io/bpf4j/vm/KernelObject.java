@@ -4,6 +4,7 @@ import io.bpf4j.BpfMap;
 import io.bpf4j.MapType;
 import io.bpf4j.kernel.KernelMap;
 import io.bpf4j.kernel.KernelProgram;
+import io.bpf4j.kernel.Kernel;
 import io.bpf4j.kernel.MapDefinition;
 import io.bpf4j.kernel.ProgramDefinition;
 import io.bpf4j.kernel.VerifierException;
@@ -68,7 +69,9 @@ final class KernelObject implements AutoCloseable {
     }
 
     private KernelMap create(MapSpec m) {
-        MapDefinition d = MapDefinition.of(m.type(), m.keySize(), m.valueSize(), m.maxEntries()).withFlags(m.flags())
+        // libbpf sizes a perf event array that gives no max_entries to the number of possible CPUs.
+        int entries = m.type() == MapType.PERF_EVENT_ARRAY && m.maxEntries() == 0 ? Kernel.possibleCpus() : m.maxEntries();
+        MapDefinition d = MapDefinition.of(m.type(), m.keySize(), m.valueSize(), entries).withFlags(m.flags())
                 .withName(shortName(m.name()));
         if (m.innerMap() != null) {
             KernelMap template = create(m.innerMap());
