@@ -28,6 +28,8 @@ import picocli.CommandLine.Command;
             VmCommand.class,
             MapCommand.class,
             ProgCommand.class,
+            NetCommand.class,
+            LinkCommand.class,
             FeatureCommand.class,
             GenCommand.class,
         })
