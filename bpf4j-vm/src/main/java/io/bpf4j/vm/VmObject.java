@@ -4,12 +4,9 @@ import io.bpf4j.BpfMap;
 import io.bpf4j.MapType;
 import io.bpf4j.isa.Instruction;
 import io.bpf4j.isa.Instructions;
-import io.bpf4j.isa.PseudoSource;
-import io.bpf4j.isa.SlotMap;
 import io.bpf4j.object.MapSpec;
 import io.bpf4j.object.ObjectSpec;
 import io.bpf4j.object.ProgramSpec;
-import io.bpf4j.object.Reference;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -99,33 +96,17 @@ public final class VmObject implements AutoCloseable {
      * kernel symbols are refused, weak ones load as NULL (as with libbpf).
      */
     static byte[] linked(ObjectSpec spec, ProgramSpec p, ToIntFunction<String> mapFd) {
-        List<Instruction> insns = new ArrayList<>(p.instructions());
-        SlotMap slots = SlotMap.of(insns);
-        for (Reference ref : p.references()) {
-            int index = slots.index(ref.slot());
-            if (!(insns.get(index) instanceof Instruction.LoadImm64 ld)) {
-                if (ref instanceof Reference.Extern e && e.function()) {
-                    throw VmException.of(VmException.Kind.INVALID_PROGRAM, "program '" + p.name() + "' of " + spec.name()
-                            + " calls kernel function '" + e.name() + "', which the VM does not have");
-                }
-                throw VmException.of(VmException.Kind.INVALID_PROGRAM, "program '" + p.name() + "': slot " + ref.slot()
-                        + " is not a 64-bit load but has a reference " + ref);
+        return Instructions.encode(p.resolve(mapFd, (e, at) -> {
+            if (e.function()) {
+                throw VmException.of(VmException.Kind.INVALID_PROGRAM, "program '" + p.name() + "' of " + spec.name()
+                        + " calls kernel function '" + e.name() + "', which the VM does not have");
             }
-            insns.set(index, switch (ref) {
-                case Reference.MapFd(int slot, String map) ->
-                        new Instruction.LoadImm64(ld.dst(), PseudoSource.MAP_FD, mapFd.applyAsInt(map));
-                case Reference.MapValue(int slot, String map, int offset) -> new Instruction.LoadImm64(ld.dst(),
-                        PseudoSource.MAP_VALUE, (long) offset << 32 | mapFd.applyAsInt(map) & 0xffff_ffffL);
-                case Reference.Extern(int slot, String symbol, boolean function, boolean weak) -> {
-                    if (!weak) {
-                        throw VmException.of(VmException.Kind.INVALID_PROGRAM, "program '" + p.name() + "' of "
-                                + spec.name() + " uses kernel symbol '" + symbol + "', which the VM does not have");
-                    }
-                    yield new Instruction.LoadImm64(ld.dst(), 0); // an unresolved weak symbol is NULL, as with libbpf
-                }
-            });
-        }
-        return Instructions.encode(insns, ByteOrder.LITTLE_ENDIAN);
+            if (!e.weak() || !(at instanceof Instruction.LoadImm64 ld)) {
+                throw VmException.of(VmException.Kind.INVALID_PROGRAM, "program '" + p.name() + "' of " + spec.name()
+                        + " uses kernel symbol '" + e.name() + "', which the VM does not have");
+            }
+            return new Instruction.LoadImm64(ld.dst(), 0); // an unresolved weak symbol is NULL, as with libbpf
+        }), ByteOrder.LITTLE_ENDIAN);
     }
 
     private static VmMap map(ObjectSpec spec, ProgramSpec p, Map<String, VmMap> maps, String name) {
