@@ -1,13 +1,19 @@
 package io.bpf4j.gen;
 
 import io.bpf4j.BpfBackend;
+import io.bpf4j.gen.fixture.SkeletonObject;
 import io.bpf4j.kernel.KernelBackend;
+import io.bpf4j.kernel.NetDevice;
+import io.bpf4j.kernel.PacketSocket;
 import io.bpf4j.kernel.testing.FdSnapshot;
 import io.bpf4j.kernel.testing.KernelTest;
+import io.bpf4j.kernel.testing.VethPair;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
@@ -31,6 +37,25 @@ class SkeletonKernelTest extends SkeletonFeatures {
     @Override
     BpfBackend backend() {
         return KernelBackend.create();
+    }
+
+    @Override
+    void throughDevice(SkeletonObject skel, List<byte[]> frames) {
+        try (VethPair pair = VethPair.create("skel")) {
+            pair.receiver().run(() -> skel.progs().fill().attach(DEVICE));
+            pair.sender().run(() -> {
+                try (PacketSocket socket = PacketSocket.open(NetDevice.of(VethPair.SENDER_DEV))) {
+                    for (byte[] frame : frames) {
+                        socket.send(frame);
+                    }
+                }
+            });
+            // The receiving end runs XDP when it polls its queue, after send returned.
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (skel.bss().packets() < frames.size() && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+        }
     }
 
     @Override
