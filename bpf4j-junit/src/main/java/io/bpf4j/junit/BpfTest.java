@@ -13,8 +13,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * parameters are made for each run and closed after it: a generated skeleton class (opened
  * and loaded; with {@link NotLoaded} only opened), a {@link io.bpf4j.BpfCollection} of a
  * {@link BpfObject}, or the {@link io.bpf4j.BpfBackend} itself ({@link io.bpf4j.vm.VmBackend}
- * on the VM, to fire hooks). Kernel runs where BPF is unavailable are skipped with the reason,
- * or fail when {@code BPF4J_REQUIRE_KERNEL=1} (as CI sets it).
+ * on the VM, to fire hooks; {@link io.bpf4j.kernel.KernelBackend} on the kernel). Kernel runs
+ * where BPF is unavailable are skipped with the reason, or fail when
+ * {@code BPF4J_REQUIRE_KERNEL=1} (as CI sets it).
  *
  * <pre>{@code
  * @BpfTest({Backend.VM, Backend.KERNEL})

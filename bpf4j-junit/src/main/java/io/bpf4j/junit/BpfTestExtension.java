@@ -4,6 +4,7 @@ import io.bpf4j.BpfBackend;
 import io.bpf4j.BpfCollection;
 import io.bpf4j.BpfException;
 import io.bpf4j.kernel.Kernel;
+import io.bpf4j.kernel.KernelBackend;
 import io.bpf4j.object.ObjectSpec;
 import io.bpf4j.vm.VmBackend;
 import java.io.IOException;
@@ -116,6 +117,7 @@ final class BpfTestExtension implements TestTemplateInvocationContextProvider {
         public boolean supportsParameter(ParameterContext p, ExtensionContext context) {
             Class<?> type = p.getParameter().getType();
             return type == BpfBackend.class || type == VmBackend.class && backend == Backend.VM
+                    || type == KernelBackend.class && backend == Backend.KERNEL
                     || type == BpfCollection.class && p.isAnnotated(BpfObject.class) || skeletonMethods(type) != null;
         }
 
@@ -124,7 +126,7 @@ final class BpfTestExtension implements TestTemplateInvocationContextProvider {
             Resources resources = context.getStore(ExtensionContext.Namespace.create(BpfTestExtension.class, context.getUniqueId()))
                     .getOrComputeIfAbsent(Resources.class, k -> new Resources(), Resources.class);
             Class<?> type = p.getParameter().getType();
-            if (type == BpfBackend.class || type == VmBackend.class) {
+            if (type == BpfBackend.class || type == VmBackend.class || type == KernelBackend.class) {
                 return backend(resources);
             }
             if (type == BpfCollection.class) {
@@ -150,7 +152,7 @@ final class BpfTestExtension implements TestTemplateInvocationContextProvider {
             if (resources.backend == null) {
                 resources.backend = switch (backend) {
                     case VM -> resources.own(VmBackend.create());
-                    case KERNEL -> throw new ParameterResolutionException("the kernel backend cannot load objects yet");
+                    case KERNEL -> KernelBackend.create();
                 };
             }
             return resources.backend;

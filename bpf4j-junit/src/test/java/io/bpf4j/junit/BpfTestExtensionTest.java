@@ -7,11 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.bpf4j.BpfBackend;
 import io.bpf4j.BpfCollection;
 import io.bpf4j.BpfMap;
+import io.bpf4j.kernel.KernelBackend;
+import io.bpf4j.kernel.testing.OpenFds;
 import io.bpf4j.skeleton.Skeleton;
 import io.bpf4j.vm.VmBackend;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -22,6 +25,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 class BpfTestExtensionTest {
     static final String COUNTER = "../testdata/xdp_counter.bpf.o";
     private static BpfMap previousRunsMap;
+    private static int bpfFdsBefore;
 
     /** A hand-written class of a generated skeleton's shape, over testdata/xdp_counter.bpf.o. */
     public static final class Counter implements AutoCloseable {
@@ -70,7 +74,7 @@ class BpfTestExtensionTest {
     }
 
     @Order(3)
-    @BpfTest
+    @BpfTest({Backend.VM, Backend.KERNEL})
     void skeletonsAreOpenedAndLoaded(Counter counter, @NotLoaded Counter notLoaded, BpfBackend backend) {
         assertEquals(Skeleton.State.LOADED, counter.skeleton().state());
         assertEquals(Skeleton.State.OPEN, notLoaded.skeleton().state());
@@ -80,6 +84,27 @@ class BpfTestExtensionTest {
         assertEquals(XdpAction.DROP, TestRuns.xdp(notLoaded.skeleton().program("count_packets"), ipv6).action(),
                 "drop_proto set before load to the low byte of ETH_P_IPV6");
         assertEquals(XdpAction.PASS, TestRuns.xdp(counter.skeleton().program("count_packets"), ipv6).action());
+    }
+
+    @Order(4)
+    @BpfTest(Backend.KERNEL)
+    void kernelRunsGetTheKernelBackend(KernelBackend kernel, @BpfObject(COUNTER) BpfCollection counter) {
+        assertEquals(KernelBackend.DEFAULT_PIN_ROOT, kernel.pinRoot());
+        assertTrue(counter.map("proto_count").orElseThrow() instanceof io.bpf4j.kernel.KernelMap);
+        byte[] ipv4 = PacketBuilder.icmpEcho().build();
+        assertEquals(XdpAction.DROP, TestRuns.xdp(counter.program("count_packets").orElseThrow(), ipv4).action());
+        assertEquals(1, counter.globalData("xdp_coun.bss").get(ValueLayout.JAVA_LONG_UNALIGNED, 0), "mmapped .bss");
+    }
+
+    @Order(5)
+    @Test
+    void theKernelRunsLeftNoBpfObjectOpen() {
+        assertEquals(bpfFdsBefore, OpenFds.countBpf());
+    }
+
+    @BeforeAll
+    static void countBpfFds() {
+        bpfFdsBefore = OpenFds.countBpf();
     }
 
     @Test
