@@ -11,11 +11,13 @@ import io.bpf4j.BpfLink;
 import io.bpf4j.TestRun;
 import io.bpf4j.gen.fixture.SkeletonObject;
 import io.bpf4j.kernel.testing.Frames;
+import io.bpf4j.gen.fixture.SkeletonObject.Awkward;
 import io.bpf4j.gen.fixture.SkeletonObject.Event;
 import io.bpf4j.gen.fixture.SkeletonObject.Inner;
 import io.bpf4j.gen.fixture.SkeletonObject.Key;
 import io.bpf4j.gen.fixture.SkeletonObject.Layout;
 import io.bpf4j.gen.fixture.SkeletonObject.LayoutU;
+import io.bpf4j.gen.fixture.SkeletonObject.Overlay;
 import io.bpf4j.skeleton.EventMap;
 import io.bpf4j.skeleton.MapView;
 import java.time.Duration;
@@ -132,6 +134,19 @@ abstract class SkeletonFeatures {
             assertEquals(502, skel.data().seq());
             skel.data().last(new Inner((byte) 3, 4));
             assertEquals(new Inner((byte) 3, 4), skel.data().last());
+        }
+    }
+
+    @Test
+    void membersNamedLikeJavaKeywordsOrTheRecordsOwnNames() {
+        try (SkeletonObject skel = SkeletonObject.open()) {
+            assertEquals(new Awkward(1, 2, 3, 4, 5, 6, 7, 8), skel.data().awkward());
+            assertEquals(0x00020001, skel.data().overlay().bytes_());
+            assertArrayEquals(new short[] {1, 2}, skel.data().overlay().value());
+            skel.load(backend());
+            skel.data().awkward(new Awkward(8, 7, 6, 5, 4, 3, 2, 1)).overlay(Overlay.ofValue(new short[] {3, 4}));
+            assertEquals(new Awkward(8, 7, 6, 5, 4, 3, 2, 1), skel.data().awkward());
+            assertEquals(0x00040003, skel.data().overlay().bytes_());
         }
     }
 

@@ -8,6 +8,7 @@ import com.example.xdp.bpf.PacketStats.DropEvent;
 import com.example.xdp.bpf.PacketStats.ProtoKey;
 import com.example.xdp.bpf.PacketStats.Stats;
 import io.bpf4j.BpfBackend;
+import io.bpf4j.junit.Backend;
 import io.bpf4j.junit.BpfTest;
 import io.bpf4j.junit.NotLoaded;
 import io.bpf4j.junit.PacketBuilder;
@@ -22,7 +23,7 @@ class PacketStatsTest {
     private static final short IPV4 = 0x0800;
     private static final short IPV6 = (short) 0x86dd;
 
-    @BpfTest
+    @BpfTest({Backend.VM, Backend.KERNEL})
     void countsPacketsAndBytesPerProtocol(PacketStats skel) {
         byte[] udp4 = PacketBuilder.udp().payload("hello").build();
         byte[] tcp6 = PacketBuilder.tcp().srcIp("fd00::1").dstIp("fd00::2").build();
@@ -34,9 +35,11 @@ class PacketStatsTest {
         assertEquals(new Stats(1, tcp6.length), stats.get(new ProtoKey(IPV6, (byte) PacketBuilder.IPPROTO_TCP)).orElseThrow());
         assertEquals(2, stats.keys().size());
         assertEquals(3, skel.bss().totalPackets());
+        assertEquals(List.of("IPv4 UDP: 2 packets, " + 2 * udp4.length + " bytes", "IPv6 TCP: 1 packets, " + tcp6.length + " bytes"),
+                PacketStatsApp.report(skel));
     }
 
-    @BpfTest
+    @BpfTest({Backend.VM, Backend.KERNEL})
     void dropsTheBlockedPortAndReportsIt(@NotLoaded PacketStats skel, BpfBackend backend) {
         skel.rodata().blockedPort((short) 53);
         skel.load(backend);
