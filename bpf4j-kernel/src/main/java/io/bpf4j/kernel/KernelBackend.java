@@ -2,6 +2,7 @@ package io.bpf4j.kernel;
 
 import io.bpf4j.BpfBackend;
 import io.bpf4j.BpfCollection;
+import io.bpf4j.btf.CoreTarget;
 import io.bpf4j.object.ObjectSpec;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -12,10 +13,11 @@ import java.util.Objects;
  * its programs' map references resolved and its programs verified and loaded; attaching goes
  * through this module's link classes, by the program's section or to a network device.
  *
- * <p>Objects load as they were compiled: relocate CO-RE objects for the running kernel first
- * ({@link ObjectSpec#relocate}). Maps and programs load without the object's BTF, so features
- * that need it (spin locks, timers, kptrs in map values; global functions; freplace, struct_ops)
- * and {@code .ksyms} and {@code .kconfig} externs are refused with the reason.
+ * <p>An object with CO-RE relocations is relocated against the running kernel's BTF first, as
+ * libbpf does ({@link ObjectSpec#relocate}). Maps and programs load without the object's BTF,
+ * so features that need it (spin locks, timers, kptrs in map values; global functions;
+ * freplace, struct_ops) and {@code .ksyms} and {@code .kconfig} externs are refused with the
+ * reason.
  *
  * <pre>{@code
  * try (XdpCounter skel = XdpCounter.open().load(KernelBackend.create())) {
@@ -49,7 +51,20 @@ public final class KernelBackend implements BpfBackend {
 
     @Override
     public BpfCollection load(ObjectSpec spec) {
-        return KernelCollection.load(spec, pinRoot);
+        boolean core = spec.btfExt().map(e -> !e.coreRelos().isEmpty()).orElse(false);
+        return KernelCollection.load(core ? spec.relocate(kernelTarget(), line -> { }).spec() : spec, pinRoot);
+    }
+
+    private static volatile CoreTarget kernelTarget;
+
+    /** The running kernel's BTF as a CO-RE target, read once (the same vmlinux the tracing targets come from). */
+    private static CoreTarget kernelTarget() {
+        CoreTarget t = kernelTarget;
+        if (t == null) {
+            t = CoreTarget.of(VmlinuxBtf.get());
+            kernelTarget = t;
+        }
+        return t;
     }
 
     @Override

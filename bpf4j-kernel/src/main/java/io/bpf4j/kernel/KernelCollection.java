@@ -65,13 +65,14 @@ final class KernelCollection implements BpfCollection {
         Map<String, KernelMap> maps = new LinkedHashMap<>();
         Map<String, KernelProgram> programs = new LinkedHashMap<>();
         List<KernelMap> templates = new ArrayList<>();
-        try {
+        // The kernel keeps its own reference to the BTF of each map and program loaded with it.
+        try (KernelBtf btf = objectBtf(spec)) {
             for (MapSpec m : spec.maps()) {
-                maps.put(m.name(), map(spec, m, pinRoot, templates));
+                maps.put(m.name(), map(spec, m, pinRoot, templates, btf));
             }
             for (ProgramSpec p : spec.programs()) {
                 if (p.autoload()) {
-                    programs.put(p.name(), program(spec, p, maps));
+                    programs.put(p.name(), program(spec, p, maps, btf));
                 }
             }
             for (MapSpec m : spec.maps()) {
@@ -86,7 +87,32 @@ final class KernelCollection implements BpfCollection {
         return new KernelCollection(spec, maps, programs, templates);
     }
 
-    private static KernelMap map(ObjectSpec spec, MapSpec m, Path pinRoot, List<KernelMap> templates) {
+    /**
+     * The object's BTF loaded into the kernel, or null when it has none, or in another byte
+     * order, or the kernel refuses it (as libbpf, loading goes on without BTF then: only maps
+     * and programs that need it fail, and say so).
+     */
+    private static KernelBtf objectBtf(ObjectSpec spec) {
+        if (spec.btf().isEmpty() || spec.byteOrder() != ByteOrder.nativeOrder()) {
+            return null;
+        }
+        try {
+            return KernelBtf.load(spec.btf().get().toBytes());
+        } catch (BpfException e) {
+            return null;
+        }
+    }
+
+    /** Map types the kernel takes key and value BTF for. */
+    private static boolean takesBtf(MapType type) {
+        return switch (type) {
+            case HASH, ARRAY, PERCPU_HASH, PERCPU_ARRAY, LRU_HASH, LRU_PERCPU_HASH, LPM_TRIE, SK_STORAGE, INODE_STORAGE,
+                    TASK_STORAGE, CGRP_STORAGE, CGROUP_STORAGE, PERCPU_CGROUP_STORAGE, QUEUE, STACK, BLOOM_FILTER -> true;
+            default -> false;
+        };
+    }
+
+    private static KernelMap map(ObjectSpec spec, MapSpec m, Path pinRoot, List<KernelMap> templates, KernelBtf btf) {
         if (m.kind() == MapSpec.Kind.STRUCT_OPS) {
             throw new BpfException(spec.name() + ": map '" + m.name() + "' is a struct_ops map, which the kernel backend does not"
                     + " load yet");
@@ -111,11 +137,20 @@ final class KernelCollection implements BpfCollection {
             d = d.withNumaNode(m.numaNode());
         }
         if (m.innerMap() != null) {
-            KernelMap template = map(spec, m.innerMap(), pinRoot, templates);
+            KernelMap template = map(spec, m.innerMap(), pinRoot, templates, btf);
             templates.add(template);
             d = d.withInnerMap(template);
         }
-        KernelMap map = KernelMap.create(d);
+        KernelMap map;
+        if (btf != null && takesBtf(m.type()) && (m.keyTypeId() != 0 || m.valueTypeId() != 0)) {
+            try {
+                map = KernelMap.create(d.withBtf(btf, m.keyTypeId(), m.valueTypeId()));
+            } catch (BpfSyscallException e) {
+                map = KernelMap.create(d); // as libbpf: retry without BTF; a map that needs it fails again, with the reason
+            }
+        } else {
+            map = KernelMap.create(d);
+        }
         try {
             if (m.kind().isGlobalData()) {
                 map.update(new byte[4], Arrays.copyOf(m.data(), m.valueSize()), BpfMap.UPDATE_ANY);
@@ -133,7 +168,7 @@ final class KernelCollection implements BpfCollection {
         return map;
     }
 
-    private static KernelProgram program(ObjectSpec spec, ProgramSpec p, Map<String, KernelMap> maps) {
+    private static KernelProgram program(ObjectSpec spec, ProgramSpec p, Map<String, KernelMap> maps, KernelBtf btf) {
         List<Instruction> code = p.resolve(name -> {
             KernelMap m = maps.get(name);
             if (m == null) {
@@ -153,6 +188,12 @@ final class KernelCollection implements BpfCollection {
                 .withKernVersion(p.kernelVersion()).withFlags(p.flags());
         if (p.attachType() != null) {
             d = d.withExpectedAttachType(p.attachType());
+        }
+        if (btf != null && !p.funcInfos().isEmpty()) {
+            // struct bpf_func_info: the instruction (not byte) where each function starts, and its BTF FUNC.
+            ByteBuffer funcInfo = ByteBuffer.allocate(8 * p.funcInfos().size()).order(ByteOrder.nativeOrder());
+            p.funcInfos().forEach(f -> funcInfo.putInt(f.insnOffset() / 8).putInt(f.typeId()));
+            d = d.withBtf(btf, funcInfo.array(), 8, new byte[0], 0);
         }
         if (p.type() == ProgramType.TRACING || p.type() == ProgramType.LSM) {
             d = d.withAttachTarget(TracingLink.targetBtfId(p.attachType(), p.attachTarget()), 0);
