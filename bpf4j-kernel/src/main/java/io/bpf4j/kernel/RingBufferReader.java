@@ -58,6 +58,7 @@ public final class RingBufferReader implements AutoCloseable {
         private final MemorySegment consumer;
         private final MemorySegment producer;
         private final MemorySegment data;
+        private final MemorySegment rawData;
         private final long mask;
         private final RecordHandler handler;
 
@@ -71,6 +72,7 @@ public final class RingBufferReader implements AutoCloseable {
             this.consumer = consumerMapping.reinterpret(arena, null);
             this.producer = producerMapping.reinterpret(arena, null);
             this.data = producer.asSlice(Libc.pageSize());
+            this.rawData = producerMapping.asSlice(Libc.pageSize());
             this.mask = size - 1;
             this.handler = handler;
         }
@@ -113,29 +115,35 @@ public final class RingBufferReader implements AutoCloseable {
         }
 
         private int drain(int max, RecordHandler h) {
-            long cons = (long) LONG.getAcquire(consumer, 0L);
+            // Positions and headers are read through the raw mappings (no arena check per access);
+            // the poller keeps them mapped while a drain runs. Records go out arena-scoped.
+            long cons = (long) LONG.getAcquire(consumerMapping, 0L);
+            long prod = (long) LONG.getAcquire(producerMapping, 0L);
             int count = 0;
             while (count < max) {
-                long prod = (long) LONG.getAcquire(producer, 0L);
                 if (cons >= prod) {
+                    prod = (long) LONG.getAcquire(producerMapping, 0L);
+                    if (cons >= prod) {
+                        break;
+                    }
+                }
+                long at = cons & mask;
+                int len = (int) INT.getAcquire(rawData, at);
+                if ((len & BUSY) != 0) {
                     break;
                 }
-                while (cons < prod && count < max) {
-                    long at = cons & mask;
-                    int len = (int) INT.getAcquire(data, at);
-                    if ((len & BUSY) != 0) {
-                        return count;
-                    }
-                    int size = len & ~(BUSY | DISCARD);
-                    if ((len & DISCARD) == 0) {
-                        // The data area is mapped twice in a row: a record that wraps is contiguous.
-                        h.onRecord(data.asSlice(at + HEADER, size));
-                        count++;
-                    }
-                    cons += (size + HEADER + 7) & ~7L;
-                    LONG.setRelease(consumer, 0L, cons);
+                int size = len & ~(BUSY | DISCARD);
+                if ((len & DISCARD) == 0) {
+                    // The data area is mapped twice in a row: a record that wraps is contiguous.
+                    h.onRecord(data.asSlice(at + HEADER, size));
+                    count++;
+                }
+                cons += (size + HEADER + 7) & ~7L;
+                if ((count & 63) == 0) {
+                    LONG.setRelease(consumerMapping, 0L, cons);
                 }
             }
+            LONG.setRelease(consumerMapping, 0L, cons);
             return count;
         }
 
