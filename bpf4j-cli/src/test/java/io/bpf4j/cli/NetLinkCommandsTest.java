@@ -55,24 +55,12 @@ class NetLinkCommandsTest {
         return KernelProgram.load(ProgramDefinition.of(type, name, new Asm().movImm(0, ret).exit().bytes(), "GPL"));
     }
 
-    /** bpf4j's and bpftool's standard output for {@code args} (bpftool's options first), run inside {@code ns}. */
-    private static void compareIn(NetNamespace ns, String... args) {
-        for (String format : new String[] {null, "-j", "-p"}) {
-            List<String> a = new ArrayList<>();
-            if (format != null) {
-                a.add(format);
-            }
-            a.addAll(List.of(args));
-            String[] argv = a.toArray(String[]::new);
-            List<String> cmd = new ArrayList<>(List.of(BPFTOOL.toString()));
-            cmd.addAll(a);
-            String theirs = ns.exec(cmd.toArray(String[]::new));
-            String ours = ns.run(() -> BpftoolCompatTest.bpf4j(argv));
-            assertEquals(theirs, ours, "bpftool " + String.join(" ", argv));
-        }
+    private static void compare(String... args) {
+        compare(null, args);
     }
 
-    private static void compare(String... args) {
+    /** bpf4j's and bpftool's standard output for {@code args}, plain, -j and -p, in {@code ns} (null: here). */
+    private static void compare(NetNamespace ns, String... args) {
         for (String format : new String[] {null, "-j", "-p"}) {
             List<String> a = new ArrayList<>();
             if (format != null) {
@@ -80,9 +68,19 @@ class NetLinkCommandsTest {
             }
             a.addAll(List.of(args));
             String[] argv = a.toArray(String[]::new);
-            String theirs = BpftoolCompatTest.bpftool(argv);
+            String theirs;
+            String ours;
+            if (ns == null) {
+                theirs = BpftoolCompatTest.bpftool(argv);
+                ours = BpftoolCompatTest.bpf4j(argv);
+            } else {
+                List<String> cmd = new ArrayList<>(List.of(BPFTOOL.toString()));
+                cmd.addAll(a);
+                theirs = ns.exec(cmd.toArray(String[]::new));
+                ours = ns.run(() -> BpftoolCompatTest.bpf4j(argv));
+            }
             assertFalse(theirs.isBlank(), "bpftool printed nothing for " + String.join(" ", argv));
-            assertEquals(theirs, BpftoolCompatTest.bpf4j(argv), "bpftool " + String.join(" ", argv));
+            assertEquals(theirs, ours, "bpftool " + String.join(" ", argv));
         }
     }
 
@@ -102,33 +100,33 @@ class NetLinkCommandsTest {
                 KernelProgram tc = load(ProgramType.SCHED_CLS, "cli_tc", 0)) {
             NetNamespace ns = pair.receiver();
             String dev = VethPair.RECEIVER_DEV;
-            compareIn(ns, "net", "show");
+            compare(ns, "net", "show");
             // bpf4j attaches (netlink, like bpftool), bpftool and bpf4j show.
             assertEquals("0: ", ns.run(() -> bpf4jExit("net", "attach", "xdpgeneric", "id", Integer.toString(generic.id()), "dev",
                     dev)));
-            compareIn(ns, "net", "show");
-            compareIn(ns, "net", "show", "dev", dev);
-            compareIn(ns, "net", "list", "dev", "lo");
+            compare(ns, "net", "show");
+            compare(ns, "net", "show", "dev", dev);
+            compare(ns, "net", "list", "dev", "lo");
             // Without overwrite, a second attach fails; with it, it replaces.
             assertEquals("1: Error: interface xdpgeneric attach failed: Device or resource busy",
                     ns.run(() -> bpf4jExit("net", "attach", "xdpgeneric", "id", Integer.toString(driver.id()), "dev", dev)));
             assertEquals("0: ", ns.run(() -> bpf4jExit("net", "attach", "xdpgeneric", "id", Integer.toString(driver.id()),
                     "dev", dev, "overwrite")));
-            compareIn(ns, "net", "show");
+            compare(ns, "net", "show");
             // Driver mode, once generic is gone (the kernel allows one mode at a time).
             assertEquals("0: ", ns.run(() -> bpf4jExit("net", "detach", "xdpgeneric", "dev", dev)));
             assertEquals("0: ", ns.run(() -> bpf4jExit("net", "attach", "xdpdrv", "id", Integer.toString(driver.id()), "dev",
                     dev)));
-            compareIn(ns, "net", "show", "dev", dev);
+            compare(ns, "net", "show", "dev", dev);
             // Classic tc filters on both clsact hooks.
             ns.run(() -> {
                 NetDevice d = NetDevice.of(dev);
                 TcFilter.attach(tc, d, TcFilter.Hook.INGRESS);
                 TcFilter.attach(tc, d, TcFilter.Hook.EGRESS, 7, 3);
             });
-            compareIn(ns, "net", "show");
+            compare(ns, "net", "show");
             assertEquals("0: ", ns.run(() -> bpf4jExit("net", "detach", "xdpdrv", "dev", dev)));
-            compareIn(ns, "net", "show", "dev", dev);
+            compare(ns, "net", "show", "dev", dev);
             assertEquals(XdpLink.Status.NONE, ns.run(() -> XdpLink.status(NetDevice.of(dev)).attached()));
         }
     }

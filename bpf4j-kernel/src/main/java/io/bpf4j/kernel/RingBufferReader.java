@@ -97,14 +97,7 @@ public final class RingBufferReader implements AutoCloseable {
          * how many. Call from the polling thread.
          */
         public int consume(int max, RecordHandler h) {
-            if (!poller.enter()) {
-                return -1;
-            }
-            try {
-                return drain(max, h);
-            } finally {
-                poller.exit();
-            }
+            return poller.consume(() -> drain(max, h));
         }
 
         /** Reads up to {@code max} committed records as copies. */
@@ -112,6 +105,10 @@ public final class RingBufferReader implements AutoCloseable {
             List<byte[]> out = new ArrayList<>();
             consume(max, r -> out.add(r.toArray(ValueLayout.JAVA_BYTE)));
             return out;
+        }
+
+        private int drainAll() {
+            return drain(Integer.MAX_VALUE, handler);
         }
 
         private int drain(int max, RecordHandler h) {
@@ -160,7 +157,6 @@ public final class RingBufferReader implements AutoCloseable {
     }
 
     private final List<Ring> rings = new CopyOnWriteArrayList<>();
-    private final long[] ready = new long[MAX_RINGS];
     private final Arena arena = Arena.ofShared();
     private final Poller poller = new Poller("ring buffer reader", MAX_RINGS, this::release);
 
@@ -222,39 +218,18 @@ public final class RingBufferReader implements AutoCloseable {
      * is closed (also when it is closed while waiting).
      */
     public int poll(Duration timeout) {
-        if (!poller.enter()) {
-            return -1;
-        }
-        try {
-            int n = poller.await((int) Math.min(timeout.toMillis(), Integer.MAX_VALUE), ready);
-            if (n < 0) {
-                return -1;
-            }
-            int total = 0;
-            for (int i = 0; i < n; i++) {
-                Ring r = rings.get((int) ready[i]);
-                total += r.drain(Integer.MAX_VALUE, r.handler);
-            }
-            return total;
-        } finally {
-            poller.exit();
-        }
+        return poller.poll(timeout, i -> rings.get(i).drainAll());
     }
 
     /** Consumes what every ring holds now, without waiting; -1 when closed. */
     public int consume() {
-        if (!poller.enter()) {
-            return -1;
-        }
-        try {
+        return poller.consume(() -> {
             int total = 0;
             for (Ring r : rings) {
-                total += r.drain(Integer.MAX_VALUE, r.handler);
+                total += r.drainAll();
             }
             return total;
-        } finally {
-            poller.exit();
-        }
+        });
     }
 
     /** Closes the reader; a thread in {@link #poll} wakes and returns -1. */

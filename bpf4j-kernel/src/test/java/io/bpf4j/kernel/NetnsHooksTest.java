@@ -11,7 +11,7 @@ import io.bpf4j.isa.Instruction;
 import io.bpf4j.isa.JumpOp;
 import io.bpf4j.isa.Size;
 import io.bpf4j.kernel.testing.Asm;
-import io.bpf4j.kernel.testing.FdSnapshot;
+import io.bpf4j.kernel.testing.NoFdLeaks;
 import io.bpf4j.kernel.testing.KernelTest;
 import io.bpf4j.kernel.testing.NetNamespace;
 import java.io.IOException;
@@ -30,11 +30,11 @@ import org.junit.jupiter.api.Test;
 
 /** sk_lookup, netfilter, socket filter and sockmap programs, in a fresh network namespace's loopback. */
 @KernelTest
+@NoFdLeaks
 class NetnsHooksTest {
     private static final int DATAGRAMS = 19;
 
     private NetNamespace ns;
-    private FdSnapshot fds;
 
     @BeforeAll
     static void warmUp() throws IOException {
@@ -44,14 +44,12 @@ class NetnsHooksTest {
 
     @BeforeEach
     void setUp() {
-        fds = FdSnapshot.take();
         ns = NetNamespace.create("hooks");
     }
 
     @AfterEach
     void tearDown() {
         ns.close();
-        fds.assertNoneLeaked();
     }
 
     private static long count(KernelMap counts, int key) {

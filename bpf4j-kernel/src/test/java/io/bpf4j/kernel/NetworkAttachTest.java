@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.bpf4j.LinkType;
 import io.bpf4j.kernel.testing.Frames;
 import io.bpf4j.kernel.testing.KernelTest;
-import io.bpf4j.kernel.testing.FdSnapshot;
+import io.bpf4j.kernel.testing.NoFdLeaks;
 import io.bpf4j.kernel.testing.VethPair;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -38,6 +38,7 @@ import org.junit.jupiter.api.Test;
  * the receiving stack confirms what passed.
  */
 @KernelTest
+@NoFdLeaks
 class NetworkAttachTest {
     private static final int UDP_PORT = 7777;
     private static final int UDP_FRAMES = 23;
@@ -45,7 +46,6 @@ class NetworkAttachTest {
     private static final int ARP_FRAMES = 5;
 
     private VethPair pair;
-    private FdSnapshot fdsBefore;
 
     @BeforeAll
     static void warmUp() throws IOException {
@@ -55,14 +55,12 @@ class NetworkAttachTest {
 
     @BeforeEach
     void setUp() {
-        fdsBefore = FdSnapshot.take();
         pair = VethPair.create("net");
     }
 
     @AfterEach
     void tearDown() {
         pair.close();
-        fdsBefore.assertNoneLeaked();
     }
 
     /** Sends the test's frames from the sender's end: UDP, ICMP echo requests, ARP requests, interleaved. */

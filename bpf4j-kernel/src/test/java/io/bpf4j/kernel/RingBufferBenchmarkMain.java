@@ -1,6 +1,7 @@
 package io.bpf4j.kernel;
 
 import io.bpf4j.MapType;
+import io.bpf4j.kernel.testing.NetNamespace;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -177,7 +178,7 @@ public final class RingBufferBenchmarkMain {
         Path source = Path.of(args.length > 0 ? args[0] : "bpf4j-kernel/src/test/c/ringbuf_bench.c");
         Path exe = Files.createTempFile("ringbuf_bench", "");
         try {
-            run("gcc", "-O2", "-o", exe.toString(), source.toString(), "-lbpf");
+            NetNamespace.command("gcc", "-O2", "-o", exe.toString(), source.toString(), "-lbpf");
             try (KernelMap ring = KernelMap.create(MapDefinition.of(MapType.RINGBUF, 0, 0, RING));
                     SequenceProducer producer = SequenceProducer.create(SequenceProducer.Mode.OUTPUT, 8, ring, null);
                     Consumer ours = new Bpf4j(ring, producer);
@@ -230,14 +231,5 @@ public final class RingBufferBenchmarkMain {
             throw new IllegalStateException("drained " + r.records() + " records summing to " + r.sum() + ", " + r.lost()
                     + " lost; expected " + RECORDS + " summing to " + r.expectedSum());
         }
-    }
-
-    private static String run(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) {
-            throw new IOException(String.join(" ", command) + " failed:\n" + out);
-        }
-        return out;
     }
 }

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.bpf4j.BpfException;
 import io.bpf4j.LinkType;
 import io.bpf4j.MapType;
-import io.bpf4j.kernel.testing.FdSnapshot;
+import io.bpf4j.kernel.testing.NoFdLeaks;
 import io.bpf4j.kernel.testing.KernelTest;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,30 +16,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** sched:sched_process_exec: N spawned processes give N events with their pid and comm, through a ring buffer and a perf buffer. */
 @KernelTest
+@NoFdLeaks
 class TracepointTest {
     private static final int PROCESSES = 25;
 
     @TempDir
     Path dir;
-
-    private FdSnapshot fds;
-
-    @BeforeEach
-    void snapshot() {
-        fds = FdSnapshot.take();
-    }
-
-    @AfterEach
-    void noLeaks() {
-        fds.assertNoneLeaked();
-    }
 
     /** Polls until {@code done} or ten seconds passed. */
     private static void pollUntil(IntSupplier poll, BooleanSupplier done) {
