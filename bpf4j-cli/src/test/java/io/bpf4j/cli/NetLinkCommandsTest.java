@@ -9,6 +9,7 @@ import io.bpf4j.AttachType;
 import io.bpf4j.MapType;
 import io.bpf4j.ProgramType;
 import io.bpf4j.TestRun;
+import io.bpf4j.isa.Size;
 import io.bpf4j.kernel.Attachments;
 import io.bpf4j.kernel.CgroupLink;
 import io.bpf4j.kernel.KernelMap;
@@ -223,6 +224,25 @@ class NetLinkCommandsTest {
     }
 
     @Test
+    void badArgumentsGiveOneClearLine() {
+        try (KernelProgram xdp = load(ProgramType.XDP, "cli_bad", 2)) {
+            String id = Integer.toString(xdp.id());
+            assertEquals("1: Error: invalid net attach/detach type: bogus", bpf4jExit("net", "attach", "bogus", "id", id,
+                    "dev", "lo"));
+            assertEquals("1: Error: invalid devname no-such-dev0", bpf4jExit("net", "attach", "xdp", "id", id, "dev",
+                    "no-such-dev0"));
+            assertEquals("1: Error: expected 'dev', got: 'lo'?", bpf4jExit("net", "detach", "xdp", "lo", "x"));
+            assertEquals("1: Error: expected 'overwrite', got: 'now'?", bpf4jExit("net", "attach", "xdp", "id", id, "dev",
+                    "lo", "now"));
+            // bpftool prints the id with %d: a large one comes out negative, here too.
+            assertEquals("1: Error: failed to get link with ID -294967296: No such file or directory",
+                    bpf4jExit("link", "show", "id", "4000000000"));
+            assertEquals("1: Error: expected 'id' or 'pinned', got: 'name'?", bpf4jExit("link", "show", "name", "x"));
+            assertTrue(bpf4jExit("link", "pin", "id", "4000000000", "/sys/fs/bpf/x").startsWith("1: Error: failed to get link"));
+        }
+    }
+
+    @Test
     void progAttachAndDetachToASockmap() {
         try (KernelMap sockmap = KernelMap.create(MapDefinition.of(MapType.SOCKMAP, 4, 4, 2));
                 KernelProgram verdict = KernelProgram.load(ProgramDefinition.of(ProgramType.SK_SKB, "cli_verdict",
@@ -254,7 +274,7 @@ class NetLinkCommandsTest {
         ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.nativeOrder()).put(fmt);
         Asm a = new Asm();
         for (int off = 0; off < size; off += 8) {
-            a.ldImm64(1, b.getLong(off)).stx(io.bpf4j.isa.Size.DW, 10, 1, -size + off);
+            a.ldImm64(1, b.getLong(off)).stx(Size.DW, 10, 1, -size + off);
         }
         a.mov(1, 10).addImm(1, -size).movImm(2, fmt.length).call("trace_printk").movImm(0, 2).exit();
         try (KernelProgram p = KernelProgram.load(ProgramDefinition.of(ProgramType.XDP, "cli_printk", a.bytes(), "GPL"))) {

@@ -26,6 +26,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -88,7 +89,7 @@ class NetworkAttachTest {
         return pair.receiver().run(() -> {
             String[] lines = Files.readAllLines(Path.of("/proc/thread-self/net/snmp")).stream()
                     .filter(l -> l.startsWith("Icmp:")).toArray(String[]::new);
-            int column = java.util.List.of(lines[0].split(" ")).indexOf("InEchos");
+            int column = List.of(lines[0].split(" ")).indexOf("InEchos");
             return Long.parseLong(lines[1].split(" ")[column]);
         });
     }

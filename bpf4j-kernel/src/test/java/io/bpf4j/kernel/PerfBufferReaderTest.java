@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bpf4j.BpfException;
 import io.bpf4j.MapType;
-import io.bpf4j.TestRun;
 import io.bpf4j.kernel.testing.NoFdLeaks;
 import io.bpf4j.kernel.testing.KernelTest;
 import java.lang.foreign.ValueLayout;

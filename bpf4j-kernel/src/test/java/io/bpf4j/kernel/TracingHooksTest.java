@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.bpf4j.AttachType;
+import io.bpf4j.BpfException;
 import io.bpf4j.LinkType;
 import io.bpf4j.MapType;
 import io.bpf4j.ProgramType;
@@ -188,6 +189,6 @@ class TracingHooksTest {
         assertTrue(name.matches("bpf4j_" + ProcessHandle.current().pid() + "_do_sys_openat2_0x10_\\d+"), name);
         assertEquals("__x64_sys_openat", KprobeLink.syscallFunction("openat"));
         assertEquals("p:bpf4j/u /bin/true:0x1234(0x40)", UprobeLink.tracefsDefinition(false, "u", "/bin/true", 0x1234, 0x40));
-        assertThrows(io.bpf4j.BpfException.class, () -> KprobeLink.syscallFunction("open at"));
+        assertThrows(BpfException.class, () -> KprobeLink.syscallFunction("open at"));
     }
 }
