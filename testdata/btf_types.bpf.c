@@ -107,6 +107,7 @@ SEC("kprobe/do_exit")
 int core(void *ctx)
 {
 	struct task_struct *t = (void *)bpf_get_current_task();
+	struct task_struct *parent = 0;
 	int ppid = 0;
 
 	g_core[0] = __builtin_preserve_field_info(t->flags, 0);   /* FIELD_BYTE_OFFSET */
@@ -122,7 +123,8 @@ int core(void *ctx)
 	g_core[10] = __builtin_preserve_enum_value(*(enum pid_type *)PIDTYPE_TGID, 0); /* ENUMVAL_EXISTS */
 	g_core[11] = __builtin_preserve_enum_value(*(enum pid_type *)PIDTYPE_SID, 1);  /* ENUMVAL_VALUE */
 	g_core[12] = __builtin_preserve_type_info(*t, 2);         /* TYPE_MATCHES */
-	bpf_probe_read_kernel(&ppid, sizeof(ppid), __builtin_preserve_access_index(&t->parent->pid));
+	bpf_probe_read_kernel(&parent, sizeof(parent), __builtin_preserve_access_index(&t->parent));
+	bpf_probe_read_kernel(&ppid, sizeof(ppid), __builtin_preserve_access_index(&parent->pid));
 	return ppid;
 }
 

@@ -98,7 +98,7 @@ final class JsonWriter {
         return this;
     }
 
-    /** Text written as it is, as a value (bpftool's jsonw_printf). */
+    /** A value written as it is (bpftool's {@code jsonw_printf}): numbers, or text that is not JSON at all. */
     JsonWriter raw(String text) {
         separator();
         out.append(text);

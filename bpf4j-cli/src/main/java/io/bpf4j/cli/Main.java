@@ -31,6 +31,7 @@ import picocli.CommandLine.Command;
             NetCommand.class,
             LinkCommand.class,
             FeatureCommand.class,
+            GenCommand.class,
         })
 public final class Main implements Runnable {
 

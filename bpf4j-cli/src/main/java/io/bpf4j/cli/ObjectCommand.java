@@ -131,7 +131,8 @@ final class ObjectCommand implements Runnable {
         for (MapSpec m : o.maps()) {
             sb.append(String.format("  %s: %s, key %d, value %d, max entries %d, flags 0x%x, pinning %s, from %s%s%s%n", m.name(),
                     m.type().bpftoolName(), m.keySize(), m.valueSize(), m.maxEntries(), m.flags(), pinning(m), m.sectionName(),
-                    m.innerMap() == null ? "" : ", inner " + m.innerMap(), m.initialSlots().isEmpty() ? "" : ", values " + m.initialSlots()));
+                    m.innerMap() == null ? "" : ", inner map " + m.innerMap().type().bpftoolName() + " key " + m.innerMap().keySize() + " value "
+                            + m.innerMap().valueSize() + " max entries " + m.innerMap().maxEntries(), m.initialSlots().isEmpty() ? "" : ", values " + m.initialSlots()));
         }
         if (!o.variables().isEmpty()) {
             sb.append("variables:\n");

@@ -93,7 +93,7 @@ public final class Instructions {
             throw new BpfFormatException(where(index, pos) + (buf.limit() - pos)
                     + " trailing bytes are not a whole instruction (8 bytes)");
         }
-        Raw raw = Raw.read(buf, pos, where(index, pos));
+        Raw raw = Raw.read(buf, pos, index);
         return switch (InstructionClass.of(raw.opcode)) {
             case ALU, ALU64 -> decodeAlu(raw);
             case JMP, JMP32 -> decodeJump(raw);
@@ -109,17 +109,17 @@ public final class Instructions {
     }
 
     /** The fields of one 8-byte slot, before interpretation, and where it is (for errors). */
-    private record Raw(int opcode, int dst, int src, short offset, int imm, String where) {
-        static Raw read(ByteBuffer buf, int pos, String where) {
+    private record Raw(int opcode, int dst, int src, short offset, int imm, int index, int pos) {
+        static Raw read(ByteBuffer buf, int pos, int index) {
             int regs = buf.get(pos + 1) & 0xff;
             boolean little = buf.order() == ByteOrder.LITTLE_ENDIAN;
             return new Raw(buf.get(pos) & 0xff, little ? regs & 0x0f : regs >>> 4, little ? regs >>> 4 : regs & 0x0f,
-                    buf.getShort(pos + 2), buf.getInt(pos + 4), where);
+                    buf.getShort(pos + 2), buf.getInt(pos + 4), index, pos);
         }
 
         /** An error about this instruction; {@code message} names what is wrong. */
         BpfFormatException error(String message) {
-            return new BpfFormatException(where + message);
+            return new BpfFormatException(where(index, pos) + message);
         }
 
         boolean usesImm() {
@@ -330,7 +330,7 @@ public final class Instructions {
             if (buf.limit() - pos < 2 * SLOT_SIZE) {
                 throw r.error("lddw is truncated: it needs 16 bytes but " + (buf.limit() - pos) + " are left");
             }
-            Raw next = Raw.read(buf, pos + SLOT_SIZE, r.where());
+            Raw next = Raw.read(buf, pos + SLOT_SIZE, r.index());
             if (next.opcode != 0 || next.dst != 0 || next.src != 0 || next.offset != 0) {
                 throw r.error("second slot of lddw must have opcode, registers and offset 0 but has "
                         + String.format("opcode 0x%02x dst %d src %d offset %d", next.opcode, next.dst, next.src, next.offset));

@@ -422,9 +422,9 @@ final class ObjectParser {
         return dataSections.get(sectionIndex);
     }
 
-    private static MapType mapType(String map, long id) {
-        return MapType.ofId((int) id).filter(t -> t != MapType.UNSPEC || id == 0)
-                .orElseThrow(() -> new BpfFormatException("map '" + map + "': unknown map type " + id));
+    private MapType mapType(String map, long id) {
+        return MapType.ofId((int) id).filter(t -> t != MapType.UNSPEC)
+                .orElseThrow(() -> error("map '" + map + "': unknown map type " + id));
     }
 
     private void readLegacyMaps() {
@@ -799,7 +799,7 @@ final class ObjectParser {
             return new Function.Call(slot, sym.sectionIndex(), sym.value());
         }
         if (sym.sectionIndex() == ElfSymbol.SHN_UNDEF) {
-            throw error(where + ": relocation against undefined symbol '" + symName + "'");
+            throw error(where + ": relocation against undefined symbol '" + symName + "' (symbol " + symIndex + ")");
         }
         boolean subprogram = elf.section(sym.sectionIndex()).isExecutable()
                 && ((sym.bind() == ElfSymbol.STB_LOCAL && sym.type() == ElfSymbol.STT_SECTION)

@@ -161,6 +161,11 @@ public final class ObjectSpec {
         return externs;
     }
 
+    /** All functions before linking, in libbpf's order (by section, then offset). */
+    List<Function> functions() {
+        return functions;
+    }
+
     /** Names of the subprograms (functions of {@code .text}). */
     public List<String> subprograms() {
         return functions.stream().filter(Function::subprogram).map(Function::name).toList();
