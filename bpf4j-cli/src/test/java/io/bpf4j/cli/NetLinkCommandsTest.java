@@ -9,7 +9,6 @@ import io.bpf4j.AttachType;
 import io.bpf4j.MapType;
 import io.bpf4j.ProgramType;
 import io.bpf4j.TestRun;
-import io.bpf4j.isa.Size;
 import io.bpf4j.kernel.Attachments;
 import io.bpf4j.kernel.CgroupLink;
 import io.bpf4j.kernel.KernelMap;
@@ -32,9 +31,6 @@ import io.bpf4j.kernel.testing.NetNamespace;
 import io.bpf4j.kernel.testing.VethPair;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -269,15 +265,8 @@ class NetLinkCommandsTest {
     @Test
     void tracelogPrintsWhatProgramsPrint() throws Exception {
         String text = "bpf4j tracelog " + ThreadLocalRandom.current().nextLong(1L << 40);
-        byte[] fmt = (text + "\0").getBytes(StandardCharsets.UTF_8);
-        int size = (fmt.length + 7) & ~7;
-        ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.nativeOrder()).put(fmt);
-        Asm a = new Asm();
-        for (int off = 0; off < size; off += 8) {
-            a.ldImm64(1, b.getLong(off)).stx(Size.DW, 10, 1, -size + off);
-        }
-        a.mov(1, 10).addImm(1, -size).movImm(2, fmt.length).call("trace_printk").movImm(0, 2).exit();
-        try (KernelProgram p = KernelProgram.load(ProgramDefinition.of(ProgramType.XDP, "cli_printk", a.bytes(), "GPL"))) {
+        try (KernelProgram p = KernelProgram.load(ProgramDefinition.of(ProgramType.XDP, "cli_printk",
+                new Asm().printk(text).movImm(0, 2).exit().bytes(), "GPL"))) {
             for (boolean json : new boolean[] {false, true}) {
                 StringWriter out = new StringWriter();
                 Thread t = Thread.ofPlatform().start(() -> Main.execute(json ? new String[] {"prog", "tracelog", "-j"}
