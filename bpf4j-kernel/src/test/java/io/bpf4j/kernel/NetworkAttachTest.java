@@ -184,6 +184,29 @@ class NetworkAttachTest {
     }
 
     @Test
+    void linkUpdateReplacesTheProgramAndDetachKeepsTheLink() {
+        try (PacketCounter a = PacketCounter.xdp("xdp_a", false); PacketCounter b = PacketCounter.xdp("xdp_b", false)) {
+            pair.receiver().run(() -> {
+                NetDevice dev = NetDevice.of(RECEIVER_DEV);
+                try (XdpLink link = XdpLink.attach(a.program, dev, XdpLink.Mode.GENERIC)) {
+                    link.update(b.program);
+                    assertEquals(b.program.id(), link.info().progId());
+                    assertEquals(b.program.id(), XdpLink.status(dev).progId());
+                    // BPF_F_REPLACE: only if the program is still the expected one.
+                    KernelLink k = link.kernelLink().orElseThrow();
+                    var e = assertThrows(BpfSyscallException.class, () -> k.update(a.program, a.program));
+                    assertEquals("EPERM", e.errnoName(), e.getMessage());
+                    k.update(a.program, b.program);
+                    assertEquals(a.program.id(), XdpLink.status(dev).progId());
+                    k.detach();
+                    assertEquals(XdpLink.Status.NONE, XdpLink.status(dev).attached());
+                    assertEquals(new LinkInfo.Xdp(0), link.info().target(), "a detached XDP link has no device");
+                }
+            });
+        }
+    }
+
+    @Test
     void tcxIngressCountsAndDrops() {
         try (PacketCounter counter = PacketCounter.tc("tcx_count", true)) {
             runTraffic(counter, true, dev -> {

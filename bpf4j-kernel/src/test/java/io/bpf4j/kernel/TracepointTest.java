@@ -92,6 +92,29 @@ class TracepointTest {
     }
 
     @Test
+    void execEventsThroughTheIoctlAttachOfOlderKernels() throws Exception {
+        Path binary = ExecTracer.uniqueTrue(dir);
+        List<ExecTracer.Exec> events = new ArrayList<>();
+        String comm = binary.getFileName().toString();
+        try (KernelMap ring = KernelMap.create(MapDefinition.of(MapType.RINGBUF, 0, 0, 1 << 16));
+                KernelProgram program = ExecTracer.program(ring, null);
+                RingBufferReader reader = new RingBufferReader()) {
+            reader.add(ring, r -> events.add(ExecTracer.Exec.of(r)));
+            PerfEventAttr attr = PerfEventAttr.tracepoint(Tracefs.eventId("sched", "sched_process_exec"));
+            List<Integer> pids;
+            try (PerfEvent event = PerfEvent.attachWithIoctl(program, attr, -1, 0, "ioctl attach")) {
+                assertTrue(event.link().isEmpty());
+                pids = ExecTracer.spawn(binary, 5);
+                pollUntil(() -> reader.poll(Duration.ofMillis(100)),
+                        () -> events.stream().filter(e -> e.comm().equals(comm)).count() >= 5);
+            }
+            ExecTracer.spawn(binary, 2); // after close: not seen
+            reader.poll(Duration.ofMillis(100));
+            assertExecs(events, binary, pids);
+        }
+    }
+
+    @Test
     void unknownTracepointSaysWhereToLook() {
         try (KernelMap ring = KernelMap.create(MapDefinition.of(MapType.RINGBUF, 0, 0, 4096));
                 KernelProgram program = ExecTracer.program(ring, null)) {
