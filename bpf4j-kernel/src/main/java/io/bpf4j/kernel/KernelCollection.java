@@ -1,5 +1,6 @@
 package io.bpf4j.kernel;
 
+import io.bpf4j.AttachType;
 import io.bpf4j.BpfCollection;
 import io.bpf4j.BpfEventReader;
 import io.bpf4j.BpfException;
@@ -292,9 +293,30 @@ final class KernelCollection implements BpfCollection {
                     + "') does not say where it attaches: give a target, such as a network device");
         }
         String hook = BpfLink.hook(p, target);
-        Attachment a = new Attachment(programName, hook, Attach.link(spec, p, program, target.isEmpty() ? p.attachTarget() : target));
+        Attachment a = new Attachment(programName, hook, link(p, program, hook, target));
         owned.add(a);
         return a;
+    }
+
+    /**
+     * The link of program {@code p} at {@code hook}: XDP and tcx programs on the network device
+     * {@code target} (for tc, {@code eth0:egress} picks the direction a plain {@code tc} section
+     * leaves open), the others where {@link AutoAttach} reads the hook as a section name.
+     */
+    private Link link(ProgramSpec p, KernelProgram program, String hook, String target) {
+        return switch (p.type()) {
+            case XDP -> XdpLink.attach(program, NetDevice.of(target), XdpLink.Mode.DEFAULT);
+            case SCHED_CLS -> {
+                TcxLink.Direction direction = p.attachType() == AttachType.TCX_EGRESS || target.endsWith(":egress")
+                        ? TcxLink.Direction.EGRESS : TcxLink.Direction.INGRESS;
+                yield TcxLink.attach(program, NetDevice.of(target.replaceFirst(":(ingress|egress)$", "")), direction);
+            }
+            default -> switch (AutoAttach.plan(p.type(), p.attachType(), hook)) {
+                case AutoAttach.Manual m -> throw new BpfException("cannot attach program '" + p.name() + "' of " + spec.name()
+                        + ": " + m.reason());
+                case AutoAttach.Point point -> AutoAttach.attach(program, point);
+            };
+        };
     }
 
     @Override

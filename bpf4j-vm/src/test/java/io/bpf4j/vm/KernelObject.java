@@ -4,7 +4,6 @@ import io.bpf4j.BpfMap;
 import io.bpf4j.MapType;
 import io.bpf4j.kernel.KernelMap;
 import io.bpf4j.kernel.KernelProgram;
-import io.bpf4j.kernel.Kernel;
 import io.bpf4j.kernel.MapDefinition;
 import io.bpf4j.kernel.ProgramDefinition;
 import io.bpf4j.kernel.VerifierException;
@@ -69,9 +68,10 @@ final class KernelObject implements AutoCloseable {
     }
 
     private KernelMap create(MapSpec m) {
-        // libbpf sizes a perf event array that gives no max_entries to the number of possible CPUs.
-        int entries = m.type() == MapType.PERF_EVENT_ARRAY && m.maxEntries() == 0 ? Kernel.possibleCpus() : m.maxEntries();
-        MapDefinition d = MapDefinition.of(m.type(), m.keySize(), m.valueSize(), entries).withFlags(m.flags())
+        // As libbpf: a perf event array without max_entries gets one slot per possible CPU.
+        int maxEntries = m.type() == io.bpf4j.MapType.PERF_EVENT_ARRAY && m.maxEntries() == 0
+                ? io.bpf4j.kernel.Kernel.possibleCpus() : m.maxEntries();
+        MapDefinition d = MapDefinition.of(m.type(), m.keySize(), m.valueSize(), maxEntries).withFlags(m.flags())
                 .withName(shortName(m.name()));
         if (m.innerMap() != null) {
             KernelMap template = create(m.innerMap());

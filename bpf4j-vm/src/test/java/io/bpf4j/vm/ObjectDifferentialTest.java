@@ -118,6 +118,9 @@ class ObjectDifferentialTest {
             expectedRefusals.forEach((program, why) -> assertTrue(kernel.refused.get(program).contains(why),
                     program + ": " + kernel.refused.get(program)));
             for (MapSpec m : spec.maps()) {
+                if (m.type() == MapType.RINGBUF || m.type() == MapType.PERF_EVENT_ARRAY) {
+                    continue; // event transports have no keys to compare
+                }
                 KernelMap k = kernel.maps.get(m.name());
                 assertEquals(contents(k), contents(ours.map(m.name()).orElseThrow()), "map " + m.name() + " after " + runs
                         + " runs");
@@ -183,9 +186,6 @@ class ObjectDifferentialTest {
                 || map.type() == MapType.LRU_PERCPU_HASH;
         boolean ids = map.type() == MapType.PROG_ARRAY || map.type() == MapType.ARRAY_OF_MAPS
                 || map.type() == MapType.HASH_OF_MAPS;
-        if (map.type() == MapType.RINGBUF || map.type() == MapType.PERF_EVENT_ARRAY) {
-            return List.of(); // event transports, read by their own readers: no entries to compare
-        }
         List<String> entries = new ArrayList<>();
         for (byte[] k = map.nextKey(null).orElse(null); k != null; k = map.nextKey(k).orElse(null)) {
             byte[] v = map.lookup(k).orElse(null);
