@@ -1,7 +1,7 @@
 package io.bpf4j.kernel;
 
 import io.bpf4j.AttachType;
-import io.bpf4j.BpfCollection;
+import io.bpf4j.AbstractBpfCollection;
 import io.bpf4j.BpfEventReader;
 import io.bpf4j.BpfException;
 import io.bpf4j.BpfLink;
@@ -34,11 +34,10 @@ import java.util.function.LongSupplier;
 import java.util.function.ToIntFunction;
 
 /** An {@link ObjectSpec} loaded into the kernel by {@link KernelBackend}: its maps, programs, links, mappings and readers. */
-final class KernelCollection implements BpfCollection {
+final class KernelCollection extends AbstractBpfCollection {
     /** Pages per CPU of the perf buffers {@link #events} opens. */
     private static final int PERF_PAGES_PER_CPU = 8;
 
-    private final ObjectSpec spec;
     private final Map<String, KernelMap> maps;
     private final Map<String, KernelProgram> programs;
     private final List<KernelMap> templates;
@@ -46,11 +45,10 @@ final class KernelCollection implements BpfCollection {
     private final Map<String, MemorySegment> mappings = new LinkedHashMap<>();
     private final List<MemorySegment> rawMappings = new ArrayList<>();
     private final Arena mappingArena = Arena.ofShared();
-    private boolean closed;
 
     private KernelCollection(ObjectSpec spec, Map<String, KernelMap> maps, Map<String, KernelProgram> programs,
             List<KernelMap> templates) {
-        this.spec = spec;
+        super(spec);
         this.maps = Collections.unmodifiableMap(maps);
         this.programs = Collections.unmodifiableMap(programs);
         this.templates = templates;
@@ -207,38 +205,19 @@ final class KernelCollection implements BpfCollection {
 
     /** Program arrays and maps of maps start with the programs and maps the object names for their slots. */
     private static void fillSlots(ObjectSpec spec, MapSpec m, Map<String, KernelMap> maps, Map<String, KernelProgram> programs) {
-        List<String> slots = m.initialSlots();
-        for (int i = 0; i < slots.size(); i++) {
-            String target = slots.get(i);
-            if (target == null) {
-                continue;
+        Map<Integer, Integer> fds = m.initialSlotFds(name -> programs.containsKey(name) ? programs.get(name).fd() : -1, name -> {
+            KernelMap inner = maps.get(name);
+            if (inner == null) {
+                throw new BpfException(spec.name() + ": a slot of map '" + m.name() + "' names map '" + name
+                        + "', which the object does not define");
             }
-            int fd;
-            if (m.type() == MapType.PROG_ARRAY) {
-                KernelProgram program = programs.get(target);
-                if (program == null) {
-                    continue; // not loaded (autoload off): libbpf leaves the slot empty too
-                }
-                fd = program.fd();
-            } else {
-                KernelMap inner = maps.get(target);
-                if (inner == null) {
-                    throw new BpfException(spec.name() + ": slot " + i + " of map '" + m.name() + "' names map '" + target
-                            + "', which the object does not define");
-                }
-                fd = inner.fd();
-            }
-            maps.get(m.name()).update(intBytes(i), intBytes(fd), BpfMap.UPDATE_ANY);
-        }
+            return inner.fd();
+        });
+        fds.forEach((slot, fd) -> maps.get(m.name()).update(intBytes(slot), intBytes(fd), BpfMap.UPDATE_ANY));
     }
 
     private static byte[] intBytes(int v) {
         return ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(v).array();
-    }
-
-    @Override
-    public String name() {
-        return spec.name();
     }
 
     @Override
@@ -258,10 +237,7 @@ final class KernelCollection implements BpfCollection {
         if (mapped != null) {
             return mapped;
         }
-        MapSpec m = spec.map(mapName).orElseThrow(() -> new BpfException(spec.name() + " has no map '" + mapName + "'"));
-        if (!m.kind().isGlobalData()) {
-            throw new BpfException("map '" + mapName + "' of " + spec.name() + " is " + m.kind() + ", not global data");
-        }
+        MapSpec m = globalDataSpec(mapName);
         if ((m.flags() & MapSpec.F_MMAPABLE) == 0) {
             throw new BpfException("map '" + mapName + "' of " + spec.name() + " has no global variables, so it is not mmapable");
         }
@@ -282,16 +258,8 @@ final class KernelCollection implements BpfCollection {
     @Override
     public synchronized BpfLink attach(String programName, String target) {
         checkOpen();
+        ProgramSpec p = attachable(programName, target);
         KernelProgram program = programs.get(programName);
-        ProgramSpec p = spec.program(programName).orElseThrow(() -> new BpfException(spec.name() + " has no program '" + programName
-                + "'"));
-        if (program == null) {
-            throw new BpfException("program '" + programName + "' of " + spec.name() + " is not loaded");
-        }
-        if (target.isEmpty() && !BpfLink.attachesBySection(p)) {
-            throw new BpfException("program '" + programName + "' of " + spec.name() + " (section '" + p.sectionName()
-                    + "') does not say where it attaches: give a target, such as a network device");
-        }
         String hook = BpfLink.hook(p, target);
         Attachment a = new Attachment(programName, hook, link(p, program, hook, target));
         owned.add(a);
@@ -322,32 +290,17 @@ final class KernelCollection implements BpfCollection {
     @Override
     public synchronized BpfEventReader events(String mapName) {
         checkOpen();
-        KernelMap map = maps.get(mapName);
-        if (map == null) {
-            throw new BpfException(spec.name() + " has no map '" + mapName + "'");
-        }
-        Events reader = switch (map.type()) {
-            case RINGBUF -> Events.ring(map);
-            case PERF_EVENT_ARRAY -> Events.perf(map, PERF_PAGES_PER_CPU);
-            default -> throw new BpfException("map '" + mapName + "' of " + spec.name() + " is a " + map.type().bpftoolName()
-                    + " map, not a ring buffer or perf event array");
-        };
+        KernelMap map = (KernelMap) eventMap(mapName);
+        Events reader = map.type() == MapType.RINGBUF ? Events.ring(map) : Events.perf(map, PERF_PAGES_PER_CPU);
         owned.add(reader);
         return reader;
     }
 
-    private void checkOpen() {
-        if (closed) {
-            throw new IllegalStateException(spec.name() + " is closed");
-        }
-    }
-
     @Override
     public synchronized void close() {
-        if (closed) {
+        if (!markClosed()) {
             return;
         }
-        closed = true;
         for (int i = owned.size() - 1; i >= 0; i--) {
             try {
                 owned.get(i).close();

@@ -120,33 +120,21 @@ public final class VmObject implements AutoCloseable {
 
     /** Program arrays and maps of maps start with the programs and maps the object names for their slots. */
     private static void fillSlots(ObjectSpec spec, MapSpec m, Map<String, VmMap> maps, Map<String, VmProgram> programs) {
-        List<String> slots = m.initialSlots();
-        for (int i = 0; i < slots.size(); i++) {
-            String target = slots.get(i);
-            if (target == null) {
-                continue;
+        Map<Integer, Integer> fds = m.initialSlotFds(name -> programs.containsKey(name) ? programs.get(name).fd() : -1, name -> {
+            VmMap inner = maps.get(name);
+            if (inner == null) {
+                throw new VmMapException("fill map '" + m.name() + "' of " + spec.name(), Errno.ENOENT,
+                        "a slot names map '" + name + "', which the object does not define");
             }
-            int fd;
-            if (m.type() == MapType.PROG_ARRAY) {
-                VmProgram program = programs.get(target);
-                if (program == null) {
-                    continue; // not loaded (autoload off): libbpf leaves the slot empty too
-                }
-                fd = program.fd();
-            } else {
-                VmMap inner = maps.get(target);
-                if (inner == null) {
-                    throw new VmMapException("fill map '" + m.name() + "' of " + spec.name(), Errno.ENOENT,
-                            "slot " + i + " names map '" + target + "', which the object does not define");
-                }
-                fd = inner.fd();
-            }
+            return inner.fd();
+        });
+        fds.forEach((slot, fd) -> {
             byte[] key = new byte[4];
             byte[] value = new byte[4];
-            Memory.putInt(key, 0, i);
+            Memory.putInt(key, 0, slot);
             Memory.putInt(value, 0, fd);
             maps.get(m.name()).update(key, value, BpfMap.UPDATE_ANY);
-        }
+        });
     }
 
     /** The object's name (its file name). */
