@@ -15,6 +15,9 @@ import java.util.function.Consumer;
  * and loaded with its BTF info). Immutable: the {@code with...} methods return a changed copy.
  *
  * <pre>{@code
+ * try (XdpCounter skel = XdpCounter.open().load(KernelBackend.create())) {   // a generated skeleton
+ *     skel.progs().countPackets().attach("eth0");
+ * }
  * KernelBackend kernel = KernelBackend.create().withPinRoot(Path.of("/sys/fs/bpf/myapp")).withLog(System.err::println);
  * try (KernelCollection c = kernel.load(ObjectSpec.read(Path.of("xdp_counter.bpf.o")))) {
  *     try (BpfLink link = c.attach("count_packets", "eth0")) { ... }

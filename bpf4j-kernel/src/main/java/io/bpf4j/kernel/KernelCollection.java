@@ -1,32 +1,33 @@
 package io.bpf4j.kernel;
 
 import io.bpf4j.AttachType;
-import io.bpf4j.BpfCollection;
+import io.bpf4j.AbstractBpfCollection;
 import io.bpf4j.BpfEventReader;
 import io.bpf4j.BpfException;
 import io.bpf4j.BpfLink;
-import io.bpf4j.kernel.sys.Errno;
+import io.bpf4j.MapType;
 import io.bpf4j.kernel.sys.Libc;
 import io.bpf4j.kernel.sys.Posix;
 import io.bpf4j.object.MapSpec;
 import io.bpf4j.object.ObjectSpec;
 import io.bpf4j.object.ProgramSpec;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import java.util.function.ToIntFunction;
 
 /**
- * An object loaded into the kernel by {@link KernelBackend}: its maps and programs as
- * kernel handles, its global data mmapped, links and event readers it handed out. Closing it
- * detaches and releases everything (pinned maps stay in the BPF file system).
+ * An object loaded into the kernel by {@link KernelBackend}: its maps and programs as kernel
+ * handles, its global data mmapped, the links and event readers it handed out. Closing it
+ * detaches and releases everything (maps pinned in the BPF file system stay there).
  *
  * <pre>{@code
  * try (KernelCollection c = KernelBackend.create().load(ObjectSpec.read(Path.of("xdp_counter.bpf.o")))) {
@@ -34,37 +35,33 @@ import java.util.function.Consumer;
  * }
  * }</pre>
  */
-public final class KernelCollection implements BpfCollection {
-    private static final int PROT_READ = 1;
-    private static final int PROT_WRITE = 2;
+public final class KernelCollection extends AbstractBpfCollection {
+    /** Pages per CPU of the perf buffers {@link #events} opens. */
     private static final int PERF_PAGES_PER_CPU = 8;
 
-    private final ObjectSpec spec;
     private final Map<String, KernelMap> maps;
     private final Map<String, KernelProgram> programs;
     private final KernelBtf btf;
-    private final Map<String, MemorySegment> mappings = new HashMap<>();
-    /** The mmapped global data, as mmap returned it, to unmap at close. */
-    private final List<MemorySegment> unmaps = new ArrayList<>();
-    private final List<BpfLink> links = new ArrayList<>();
-    private final List<BpfEventReader> readers = new ArrayList<>();
-    private boolean closed;
+    private final List<AutoCloseable> owned = new ArrayList<>();
+    private final Map<String, MemorySegment> mappings = new LinkedHashMap<>();
+    private final List<MemorySegment> rawMappings = new ArrayList<>();
+    private final Arena mappingArena = Arena.ofShared();
 
     KernelCollection(ObjectSpec spec, Map<String, KernelMap> maps, Map<String, KernelProgram> programs, KernelBtf btf) {
-        this.spec = spec;
+        super(spec);
         this.maps = Collections.unmodifiableMap(new LinkedHashMap<>(maps));
         this.programs = Collections.unmodifiableMap(new LinkedHashMap<>(programs));
         this.btf = btf;
     }
 
-    @Override
-    public String name() {
-        return spec.name();
-    }
-
-    /** The object as it was loaded: CO-RE-relocated, externs resolved. */
+    /** The object as it was loaded: CO-RE-relocated, its {@code .kconfig} values filled in. */
     public ObjectSpec spec() {
         return spec;
+    }
+
+    /** The object's BTF as the kernel holds it, if it had BTF the kernel accepted. */
+    public Optional<KernelBtf> btf() {
+        return Optional.ofNullable(btf);
     }
 
     @Override
@@ -77,104 +74,86 @@ public final class KernelCollection implements BpfCollection {
         return programs;
     }
 
-    /** The object's BTF as loaded into the kernel, if it had BTF the kernel accepted. */
-    public Optional<KernelBtf> btf() {
-        return Optional.ofNullable(btf);
-    }
-
     @Override
     public synchronized MemorySegment globalData(String mapName) {
         checkOpen();
-        MemorySegment cached = mappings.get(mapName);
-        if (cached != null) {
-            return cached;
+        MemorySegment mapped = mappings.get(mapName);
+        if (mapped != null) {
+            return mapped;
         }
-        MapSpec m = spec.map(mapName).orElseThrow(() -> new BpfException(spec.name() + " has no map '" + mapName + "'"));
-        KernelMap map = maps.get(mapName);
-        if (!m.kind().isGlobalData() || map == null) {
-            throw new BpfException("map '" + mapName + "' of " + spec.name() + " is " + m.kind() + ", not global data");
+        MapSpec m = globalDataSpec(mapName);
+        if ((m.flags() & MapSpec.F_MMAPABLE) == 0) {
+            throw new BpfException("map '" + mapName + "' of " + spec.name() + " has no global variables, so it is not mmapable");
         }
-        if ((map.flags() & MapSpec.F_MMAPABLE) == 0) {
-            throw new BpfException("map '" + mapName + "' of " + spec.name() + " was created without BPF_F_MMAPABLE and cannot be mapped");
-        }
-        boolean readOnly = map.isFrozen();
+        boolean readOnly = m.kind() == MapSpec.Kind.RODATA || m.kind() == MapSpec.Kind.KCONFIG;
         long page = Libc.pageSize();
-        long length = Math.max(page, (map.valueSize() + page - 1) / page * page);
-        MemorySegment mapping = Posix.mmap(length, readOnly ? PROT_READ : PROT_READ | PROT_WRITE, map.fd(), 0);
-        int errno = Posix.mmapFailed(mapping);
-        if (errno != 0) {
-            throw new BpfException("cannot mmap map '" + mapName + "' of " + spec.name() + ": " + Errno.name(errno));
+        long length = (m.valueSize() + page - 1) / page * page;
+        MemorySegment raw = Posix.mmap(length, readOnly ? Posix.PROT_READ : Posix.PROT_READ | Posix.PROT_WRITE, maps.get(mapName).fd(), 0);
+        if (Posix.mmapFailed(raw) != 0) {
+            throw new SystemCallException("map the values of '" + mapName + "' of " + spec.name(), "mmap", Posix.mmapFailed(raw));
         }
-        MemorySegment value = mapping.asSlice(0, map.valueSize());
-        MemorySegment view = readOnly ? value.asReadOnly() : value;
-        mappings.put(mapName, view);
-        unmaps.add(mapping);
-        return view;
+        rawMappings.add(raw);
+        MemorySegment guarded = raw.reinterpret(mappingArena, null).asSlice(0, m.valueSize());
+        mapped = readOnly ? guarded.asReadOnly() : guarded;
+        mappings.put(mapName, mapped);
+        return mapped;
     }
 
     @Override
     public synchronized BpfLink attach(String programName, String target) {
         checkOpen();
+        ProgramSpec p = attachable(programName, target);
         KernelProgram program = programs.get(programName);
-        ProgramSpec p = spec.program(programName).orElse(null);
-        if (program == null || p == null) {
-            throw new BpfException("program '" + programName + "' of " + spec.name() + " is not loaded");
-        }
-        if (target.isEmpty() && !BpfLink.attachesBySection(p)) {
-            throw new BpfException("program '" + programName + "' of " + spec.name() + " (section '" + p.sectionName()
-                    + "') does not say where it attaches: give a target, such as a network device");
-        }
         String hook = BpfLink.hook(p, target);
-        Link link = target.isEmpty() ? AutoAttach.attach(program, p) : switch (p.type()) {
+        Attachment a = new Attachment(programName, hook, link(p, program, hook, target));
+        owned.add(a);
+        return a;
+    }
+
+    /**
+     * The link of program {@code p} at {@code hook}: XDP and tcx programs on the network device
+     * {@code target} (for tc, {@code eth0:egress} picks the direction a plain {@code tc} section
+     * leaves open), the others where {@link AutoAttach} reads the hook as a section name.
+     */
+    private Link link(ProgramSpec p, KernelProgram program, String hook, String target) {
+        return switch (p.type()) {
             case XDP -> XdpLink.attach(program, NetDevice.of(target), XdpLink.Mode.DEFAULT);
-            case SCHED_CLS -> TcxLink.attach(program, NetDevice.of(target), p.attachType() == AttachType.TCX_EGRESS
-                    ? TcxLink.Direction.EGRESS : TcxLink.Direction.INGRESS);
-            case CGROUP_SKB, CGROUP_SOCK, CGROUP_SOCK_ADDR, CGROUP_DEVICE, CGROUP_SYSCTL, CGROUP_SOCKOPT, SOCK_OPS -> {
-                if (p.attachType() == null) {
-                    throw new BpfException("program '" + programName + "' (section '" + p.sectionName() + "') names no cgroup hook");
-                }
-                yield CgroupLink.attach(program, Path.of(target), p.attachType());
+            case SCHED_CLS -> {
+                TcxLink.Direction direction = p.attachType() == AttachType.TCX_EGRESS || target.endsWith(":egress")
+                        ? TcxLink.Direction.EGRESS : TcxLink.Direction.INGRESS;
+                yield TcxLink.attach(program, NetDevice.of(target.replaceFirst(":(ingress|egress)$", "")), direction);
             }
-            default -> AutoAttach.attach(program, AutoAttach.plan(p.type(), p.attachType(), hook));
+            default -> switch (AutoAttach.plan(p.type(), p.attachType(), hook)) {
+                case AutoAttach.Manual m -> throw new BpfException("cannot attach program '" + p.name() + "' of " + spec.name()
+                        + ": " + m.reason());
+                case AutoAttach.Point point -> AutoAttach.attach(program, point);
+            };
         };
-        BpfLink l = new Attached(programName, hook, link);
-        links.add(l);
-        return l;
     }
 
     @Override
     public synchronized BpfEventReader events(String mapName) {
         checkOpen();
-        KernelMap map = maps.get(mapName);
-        if (map == null) {
-            throw new BpfException(spec.name() + " has no map '" + mapName + "'");
-        }
-        Events reader = switch (map.type()) {
-            case RINGBUF -> new Events(map, null);
-            case PERF_EVENT_ARRAY -> new Events(null, map);
-            default -> throw new BpfException("map '" + mapName + "' of " + spec.name() + " is a " + map.type().bpftoolName()
-                    + " map, not a ring buffer or perf event array");
-        };
-        readers.add(reader);
+        KernelMap map = (KernelMap) eventMap(mapName);
+        Events reader = map.type() == MapType.RINGBUF ? Events.ring(map) : Events.perf(map, PERF_PAGES_PER_CPU);
+        owned.add(reader);
         return reader;
-    }
-
-    private void checkOpen() {
-        if (closed) {
-            throw new IllegalStateException(spec.name() + " is closed");
-        }
     }
 
     @Override
     public synchronized void close() {
-        if (closed) {
+        if (!markClosed()) {
             return;
         }
-        closed = true;
-        links.forEach(BpfLink::close);
-        readers.forEach(BpfEventReader::close);
-        mappings.clear();
-        unmaps.forEach(Posix::munmap);
+        for (int i = owned.size() - 1; i >= 0; i--) {
+            try {
+                owned.get(i).close();
+            } catch (Exception e) {
+                // closing the rest matters more; each of these closes its own descriptors in any case
+            }
+        }
+        mappingArena.close();
+        rawMappings.forEach(Posix::munmap);
         programs.values().forEach(KernelProgram::close);
         maps.values().forEach(KernelMap::close);
         if (btf != null) {
@@ -182,57 +161,70 @@ public final class KernelCollection implements BpfCollection {
         }
     }
 
-    @Override
-    public String toString() {
-        return "KernelCollection[" + spec.name() + ": " + programs.size() + " programs, " + maps.size() + " maps]";
-    }
-
-    /** A kernel attachment as a {@link BpfLink}. */
-    private record Attached(String program, String hook, Link link) implements BpfLink {
+    /** A kernel link as a {@link BpfLink}. */
+    record Attachment(String program, String hook, Link link) implements BpfLink {
         @Override
         public void close() {
             link.close();
         }
     }
 
-    /** A ring buffer or perf buffer reader that hands records to the sink of the current {@link #poll}. */
+    /** A ring buffer or perf buffer reader as a {@link BpfEventReader}: records go to the sink of the poll under way. */
     private static final class Events implements BpfEventReader {
-        private final RingBufferReader ring;
-        private final PerfBufferReader perf;
-        private Consumer<MemorySegment> sink = r -> {};
+        private final AutoCloseable reader;
+        private final ToIntFunction<Duration> poll;
+        private final LongSupplier lost;
+        private Consumer<MemorySegment> sink = record -> { };
 
-        Events(KernelMap ringMap, KernelMap perfMap) {
-            if (ringMap != null) {
-                ring = new RingBufferReader();
-                ring.add(ringMap, r -> sink.accept(r));
-                perf = null;
-            } else {
-                ring = null;
-                perf = PerfBufferReader.open(perfMap, PERF_PAGES_PER_CPU, (cpu, data) -> sink.accept(data), (cpu, n) -> {});
+        private Events(AutoCloseable reader, ToIntFunction<Duration> poll, LongSupplier lost) {
+            this.reader = reader;
+            this.poll = poll;
+            this.lost = lost;
+        }
+
+        static Events ring(KernelMap map) {
+            RingBufferReader r = new RingBufferReader();
+            Events[] self = new Events[1];
+            try {
+                r.add(map, record -> self[0].sink.accept(record));
+            } catch (RuntimeException e) {
+                r.close();
+                throw e;
             }
+            self[0] = new Events(r, r::poll, () -> 0);
+            return self[0];
+        }
+
+        static Events perf(KernelMap map, int pages) {
+            Events[] self = new Events[1];
+            long[] lostCount = new long[1];
+            PerfBufferReader r = PerfBufferReader.open(map, pages, (cpu, data) -> self[0].sink.accept(data),
+                    (cpu, count) -> lostCount[0] += count);
+            self[0] = new Events(r, r::poll, () -> lostCount[0]);
+            return self[0];
         }
 
         @Override
-        public synchronized int poll(Duration timeout, Consumer<MemorySegment> records) {
-            sink = records;
+        public synchronized int poll(Duration timeout, Consumer<MemorySegment> into) {
+            sink = into;
             try {
-                return ring != null ? ring.poll(timeout) : perf.poll(timeout);
+                return poll.applyAsInt(timeout);
             } finally {
-                sink = r -> {};
+                sink = record -> { };
             }
         }
 
         @Override
         public long lost() {
-            return perf == null ? 0 : perf.lost();
+            return lost.getAsLong();
         }
 
         @Override
         public void close() {
-            if (ring != null) {
-                ring.close();
-            } else {
-                perf.close();
+            try {
+                reader.close();
+            } catch (Exception e) {
+                throw new BpfException("closing an event reader: " + e.getMessage(), e);
             }
         }
     }

@@ -25,9 +25,8 @@ final class KernelSymbols implements AutoCloseable {
     /** A BTF id found in vmlinux ({@code module} null) or in a module's BTF. */
     record Found(int id, Btf btf, KernelBtf module) {}
 
-    private List<Module> modules;
-
-    private record Module(String name, Btf btf, KernelBtf handle) {}
+    /** Module BTF objects opened for their fds, closed with this. */
+    private final List<KernelBtf> opened = new ArrayList<>();
 
     /** The address of kernel symbol {@code name} in {@code /proc/kallsyms}, 0 if absent (or hidden from this user). */
     static long address(String name) {
@@ -68,49 +67,73 @@ final class KernelSymbols implements AutoCloseable {
         return out;
     }
 
-    /** Type {@code name} of {@code kind} in vmlinux, else in the first module whose BTF has it. */
+    /** Type {@code name} of {@code kind} in vmlinux, else in the first module (by name) whose BTF has it. */
     Optional<Found> find(String name, BtfKind kind) {
         Btf vmlinux = VmlinuxBtf.get();
         Optional<Integer> id = vmlinux.findId(name, kind);
         if (id.isPresent()) {
             return Optional.of(new Found(id.get(), vmlinux, null));
         }
-        for (Module m : modules()) {
-            for (int candidate : m.btf().idsByName(name)) {
-                if (candidate >= vmlinux.typeCount() && m.btf().type(candidate).kind() == kind) {
-                    return Optional.of(new Found(candidate, m.btf(), m.handle()));
+        for (Map.Entry<String, Btf> m : moduleBtfs().entrySet()) {
+            for (int candidate : m.getValue().idsByName(name)) {
+                if (candidate >= vmlinux.typeCount() && m.getValue().type(candidate).kind() == kind) {
+                    return Optional.of(new Found(candidate, m.getValue(), moduleHandle(m.getKey())));
                 }
             }
         }
         return Optional.empty();
     }
 
-    private List<Module> modules() {
-        if (modules == null) {
-            modules = new ArrayList<>();
-            for (int id : Kernel.btfIds()) {
-                KernelBtf handle = KernelBtf.openById(id);
-                BtfInfo info = handle.info();
-                if (!info.kernelBtf() || info.name().equals("vmlinux")) {
-                    handle.close();
-                    continue;
+    private static Map<String, Btf> moduleBtfs;
+
+    /** The loaded modules' BTF from {@code /sys/kernel/btf}, by module name, read once. */
+    private static synchronized Map<String, Btf> moduleBtfs() {
+        if (moduleBtfs == null) {
+            Map<String, Btf> out = new java.util.TreeMap<>();
+            Path dir = VmlinuxBtf.PATH.getParent();
+            try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+                for (Path f : files.toList()) {
+                    String module = f.getFileName().toString();
+                    if (!module.equals("vmlinux")) {
+                        out.put(module, Btf.read(f, VmlinuxBtf.get()));
+                    }
                 }
-                try {
-                    modules.add(new Module(info.name(), Btf.parse(handle.rawData(), VmlinuxBtf.get()), handle));
-                } catch (RuntimeException e) {
-                    handle.close();
-                    throw e;
-                }
+            } catch (IOException e) {
+                throw new BpfException("cannot list " + dir + ": " + e.getMessage());
+            }
+            moduleBtfs = out;
+        }
+        return moduleBtfs;
+    }
+
+    /** An fd of module {@code module}'s BTF object, found among the kernel's BTF ids (ids that vanish meanwhile are skipped). */
+    private KernelBtf moduleHandle(String module) {
+        for (KernelBtf h : opened) {
+            if (h.info().name().equals(module)) {
+                return h;
             }
         }
-        return modules;
+        for (int id : Kernel.btfIds()) {
+            KernelBtf h;
+            try {
+                h = KernelBtf.openById(id);
+            } catch (BpfSyscallException e) {
+                continue; // freed since it was listed
+            }
+            BtfInfo info = h.info();
+            if (info.kernelBtf() && info.name().equals(module)) {
+                opened.add(h);
+                return h;
+            }
+            h.close();
+        }
+        throw new BpfException("the BTF of kernel module '" + module + "' is in " + VmlinuxBtf.PATH.getParent()
+                + " but not among the kernel's BTF objects");
     }
 
     @Override
     public void close() {
-        if (modules != null) {
-            modules.forEach(m -> m.handle().close());
-            modules = null;
-        }
+        opened.forEach(KernelBtf::close);
+        opened.clear();
     }
 }

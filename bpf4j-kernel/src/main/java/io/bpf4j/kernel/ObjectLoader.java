@@ -11,7 +11,9 @@ import io.bpf4j.btf.BtfType;
 import io.bpf4j.btf.CoreRelocationException;
 import io.bpf4j.btf.CoreRelocator;
 import io.bpf4j.btf.CoreTarget;
+import io.bpf4j.isa.Instruction;
 import io.bpf4j.isa.Instructions;
+import io.bpf4j.isa.PseudoSource;
 import io.bpf4j.kernel.sys.Bpf;
 import io.bpf4j.kernel.sys.BpfCmd;
 import io.bpf4j.kernel.sys.Errno;
@@ -48,10 +50,6 @@ import java.util.regex.Pattern;
  * A failure undoes everything done so far (maps pinned by this load are unpinned again).
  */
 final class ObjectLoader {
-    private static final int SRC_MAP_FD = 1;
-    private static final int SRC_MAP_VALUE = 2;
-    private static final int SRC_BTF_ID = 3;
-    private static final int SRC_KFUNC_CALL = 2;
     private static final int FUNC_INFO_SIZE = 8;
     private static final int LINE_INFO_SIZE = 16;
     private static final Pattern POISONED = Pattern.compile("(?m)^(\\d+): \\(85\\) call unknown#" + CoreRelocator.POISON_HELPER
@@ -473,46 +471,29 @@ final class ObjectLoader {
 
     /** The program's code with map fds, global data offsets and kernel symbols filled in ({@code bpf_object__relocate_data}). */
     private byte[] patch(ProgramSpec p) {
-        byte[] code = Instructions.encode(p.instructions(), ByteOrder.nativeOrder());
-        ByteBuffer b = ByteBuffer.wrap(code).order(ByteOrder.nativeOrder());
-        for (Reference ref : p.references()) {
-            int at = ref.slot() * 8;
-            switch (ref) {
-                case Reference.MapFd m -> {
-                    setSrc(b, at, SRC_MAP_FD);
-                    b.putInt(at + 4, mapFd(p, m.map()));
-                }
-                case Reference.MapValue v -> {
-                    setSrc(b, at, SRC_MAP_VALUE);
-                    b.putInt(at + 4, mapFd(p, v.map()));
-                    b.putInt(at + 12, v.offset());
-                }
-                case Reference.Extern e when e.function() -> {
-                    Ksym k = ksyms.get(e.name());
-                    setSrc(b, at, SRC_KFUNC_CALL);
-                    b.putInt(at + 4, k == null ? 0 : k.btfId());
-                    b.putShort(at + 2, (short) (k == null ? 0 : k.fdIndex()));
-                }
-                case Reference.Extern e -> {
-                    Ksym k = ksyms.get(e.name());
-                    if (k != null && k.btfId() != 0) {
-                        setSrc(b, at, SRC_BTF_ID);
-                        b.putInt(at + 4, k.btfId());
-                        b.putInt(at + 12, k.btfObjFd());
-                    } else {
-                        long addr = k == null ? 0 : k.address();
-                        b.putInt(at + 4, (int) addr);
-                        b.putInt(at + 12, (int) (addr >>> 32));
-                    }
-                }
+        List<Instruction> code = p.resolve(name -> mapFd(p, name), (e, at) -> {
+            Ksym k = ksyms.get(e.name());
+            if (e.function()) {
+                // an unresolved weak kfunc is called as BTF id 0, which the verifier refuses only if the call is reached
+                return new Instruction.CallKfunc(k == null ? 0 : k.btfId(), (short) (k == null ? 0 : k.fdIndex()));
             }
+            if (!(at instanceof Instruction.LoadImm64 ld)) {
+                throw new BpfException("prog '" + p.name() + "': kernel symbol '" + e.name() + "' is used by an instruction that is not "
+                        + "a 64-bit load");
+            }
+            if (k != null && k.btfId() != 0) {
+                return new Instruction.LoadImm64(ld.dst(), PseudoSource.BTF_ID, (long) k.btfObjFd() << 32 | k.btfId() & 0xffff_ffffL);
+            }
+            return new Instruction.LoadImm64(ld.dst(), k == null ? 0 : k.address()); // typeless, or unresolved weak: NULL
+        });
+        for (Reference ref : p.references()) {
+            log.accept(String.format("prog '%s': insn #%d: %s", p.name(), ref.slot(), switch (ref) {
+                case Reference.MapFd m -> "map '" + m.map() + "' fd " + maps.get(m.map()).fd();
+                case Reference.MapValue v -> "map '" + v.map() + "' fd " + maps.get(v.map()).fd() + " + " + v.offset();
+                case Reference.Extern x -> (x.function() ? "kfunc '" : "ksym '") + x.name() + "' " + ksyms.get(x.name());
+            }));
         }
-        return code;
-    }
-
-    private static void setSrc(ByteBuffer b, int at, int src) {
-        int regs = b.get(at + 1) & 0xff;
-        b.put(at + 1, (byte) (ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN ? (regs & 0x0f) | src << 4 : (regs & 0xf0) | src));
+        return Instructions.encode(code, ByteOrder.nativeOrder());
     }
 
     private int mapFd(ProgramSpec p, String name) {
