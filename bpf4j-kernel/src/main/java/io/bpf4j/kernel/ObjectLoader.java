@@ -98,6 +98,16 @@ final class ObjectLoader {
         }
         log.accept(String.format("loading object '%s': %d programs, %d maps, %d externs", object, spec.programs().size(),
                 spec.maps().size(), spec.externs().size()));
+        for (ProgramSpec p : spec.programs()) {
+            log.accept(String.format("sec '%s': program '%s': %s%s, %d insns, %d references, %d CO-RE relocations%s", p.sectionName(),
+                    p.name(), p.type().bpftoolName(), p.attachType() == null ? "" : " (" + p.attachType().name().toLowerCase() + ")",
+                    p.slotCount(), p.references().size(), p.coreRelos().size(), p.autoload() ? "" : ", autoload off"));
+        }
+        for (MapSpec m : spec.maps()) {
+            log.accept(String.format("map '%s' (%s, section '%s'): %s, key %d, value %d, max_entries %d, flags 0x%x%s", m.name(),
+                    m.kind(), m.sectionName(), m.type().bpftoolName(), m.keySize(), m.valueSize(), m.maxEntries(), m.flags(),
+                    m.pinning() == MapSpec.PIN_BY_NAME ? ", pinned by name" : ""));
+        }
         resolveExterns();
         loadBtf();
         createMaps();
