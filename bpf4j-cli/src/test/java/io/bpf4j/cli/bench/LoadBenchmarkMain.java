@@ -72,7 +72,8 @@ public final class LoadBenchmarkMain {
         for (int i = 0; i < objects.size(); i++) {
             script.append("  mkdir -p /sys/fs/bpf/o").append(i).append("; bpftool prog loadall ").append(objects.get(i))
                     .append(" /sys/fs/bpf/o").append(i).append("/p >/dev/null 2>&1; rm -rf /sys/fs/bpf/o").append(i)
-                    .append(" /sys/fs/bpf/xdp_stats_map\n");
+                    // maps pinned by name go too, as bpf4j's are removed: each load creates its maps
+                    .append("; find /sys/fs/bpf -maxdepth 1 -type f ! -name '*.debug' -delete\n");
         }
         script.append("  e=$(date +%s%N); [ $r -ge 2 ] && echo $(( (e - s) / 1000 ))\ndone\n");
         Process p = new ProcessBuilder("unshare", "-m", "--propagation", "private", "sh", "-c", script.toString())
