@@ -19,12 +19,14 @@ import java.util.List;
  * Ring buffer consumption, bpf4j's {@link RingBufferReader} against libbpf's
  * {@code ring_buffer__poll} ({@code src/test/c/ringbuf_bench.c}, compiled here with gcc), in
  * the same run, on the same ring and the same producer, taking turns: an XDP program run with
- * test_run that writes one 8-byte record (16 bytes with its header) per run. Two measures, each the median of alternating rounds after warm-up rounds (which also
- * take the page faults of a fresh mapping out of the measure, for both):
+ * test_run that writes one 8-byte record (16 bytes with its header) per run. bpf4j reads with a
+ * record handler (a segment per record, as libbpf's callback gets a pointer) and with a batch
+ * handler. Two measures, each the median of alternating rounds after warm-up rounds (which
+ * also take the page faults of a fresh mapping out of the measure, for all):
  * <b>drain</b>, consuming a ring the producer filled beforehand (the consumer's own speed),
  * and <b>live</b>, consuming while the producer writes (records per second from the first to
- * the last, and how many the full ring refused). Prints both rates and their ratio. Run with
- * {@code scripts/bench-ringbuf}.
+ * the last, and how many the full ring refused). Prints the rates and bpf4j's ratio to
+ * libbpf. Run with {@code scripts/bench-ringbuf}.
  */
 public final class RingBufferBenchmarkMain {
     private static final int RECORDS = 1_000_000;
@@ -65,6 +67,13 @@ public final class RingBufferBenchmarkMain {
             sum += r.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
             records++;
         }
+
+        void onBatch(RingBufferReader.RecordBatch b) {
+            for (int i = 0; i < b.count(); i++) {
+                sum += b.getLong(i, 0);
+            }
+            records += b.count();
+        }
     }
 
     private static final class Bpf4j implements Consumer {
@@ -72,9 +81,14 @@ public final class RingBufferBenchmarkMain {
         final RingBufferReader reader = new RingBufferReader();
         final Tally tally = new Tally();
 
-        Bpf4j(KernelMap ring, SequenceProducer producer) {
+        /** {@code batched}: a {@link RingBufferReader.BatchHandler} reads the records, else a record handler. */
+        Bpf4j(KernelMap ring, SequenceProducer producer, boolean batched) {
             this.producer = producer;
-            reader.add(ring, tally::onRecord);
+            if (batched) {
+                reader.addBatched(ring, tally::onBatch);
+            } else {
+                reader.add(ring, tally::onRecord);
+            }
         }
 
         @Override
@@ -181,13 +195,22 @@ public final class RingBufferBenchmarkMain {
             NetNamespace.command("gcc", "-O2", "-o", exe.toString(), source.toString(), "-lbpf");
             try (KernelMap ring = KernelMap.create(MapDefinition.of(MapType.RINGBUF, 0, 0, RING));
                     SequenceProducer producer = SequenceProducer.create(SequenceProducer.Mode.OUTPUT, 8, ring, null);
-                    Consumer ours = new Bpf4j(ring, producer);
+                    Consumer perRecord = new Bpf4j(ring, producer, false);
+                    Consumer batched = new Bpf4j(ring, producer, true);
                     Consumer theirs = new Libbpf(exe, ring, producer)) {
+                // Per round and measure: bpf4j per record, bpf4j batched, libbpf; each round starts with
+                // the next one, so that none always runs right after the same other.
+                Consumer[] consumers = {perRecord, batched, theirs};
                 List<Round[]> drain = new ArrayList<>();
                 List<Round[]> live = new ArrayList<>();
                 for (int i = 0; i < WARMUP + ROUNDS; i++) {
-                    Round[] d = {ours.drain(), theirs.drain()};
-                    Round[] l = {ours.live(), theirs.live()};
+                    Round[] d = new Round[consumers.length];
+                    Round[] l = new Round[consumers.length];
+                    for (int k = 0; k < consumers.length; k++) {
+                        int c = (i + k) % consumers.length;
+                        d[c] = consumers[c].drain();
+                        l[c] = consumers[c].live();
+                    }
                     for (Round r : d) {
                         check(r);
                     }
@@ -196,21 +219,25 @@ public final class RingBufferBenchmarkMain {
                         live.add(l);
                     }
                 }
-                System.out.printf("%-6s %16s %16s %8s  %s%n", "", "bpf4j records/s", "libbpf records/s", "ratio",
+                System.out.printf("%-16s %16s %16s %8s  %s%n", "", "bpf4j records/s", "libbpf records/s", "ratio",
                         "(medians of " + ROUNDS + " rounds of " + RECORDS + " records)");
-                print("drain", drain);
-                print("live", live);
+                print("drain", "per record", 0, drain);
+                print("drain", "batched", 1, drain);
+                print("live", "per record", 0, live);
+                print("live", "batched", 1, live);
             }
         } finally {
             Files.deleteIfExists(exe);
         }
     }
 
-    private static void print(String mode, List<Round[]> rounds) {
-        Round ours = median(rounds, 0);
-        Round theirs = median(rounds, 1);
-        System.out.printf("%-6s %16.0f %16.0f %8.2f  received %d and %d, lost %d and %d%n", mode, ours.rate(),
-                theirs.rate(), ours.rate() / theirs.rate(), ours.records(), theirs.records(), ours.lost(), theirs.lost());
+    /** One line: bpf4j's consumer {@code which} against libbpf (the last of each round). */
+    private static void print(String mode, String reading, int which, List<Round[]> rounds) {
+        Round ours = median(rounds, which);
+        Round theirs = median(rounds, rounds.getFirst().length - 1);
+        System.out.printf("%-5s %-10s %16.0f %16.0f %8.2f  received %d and %d, lost %d and %d%n", mode, reading,
+                ours.rate(), theirs.rate(), ours.rate() / theirs.rate(), ours.records(), theirs.records(), ours.lost(),
+                theirs.lost());
     }
 
     private static Round median(List<Round[]> rounds, int which) {

@@ -141,6 +141,72 @@ class RingBufferReaderTest {
     }
 
     @Test
+    void batchHandlerReadsRecordsInPlaceWithinTheirBounds() {
+        List<Long> got = new ArrayList<>();
+        AtomicReference<RingBufferReader.RecordBatch> kept = new AtomicReference<>();
+        try (KernelMap ring = ringbuf(1 << 16);
+                SequenceProducer producer = SequenceProducer.create(SequenceProducer.Mode.DISCARD_ODD, 16, ring, null);
+                RingBufferReader reader = new RingBufferReader()) {
+            reader.addBatched(ring, batch -> {
+                kept.set(batch);
+                for (int i = 0; i < batch.count(); i++) {
+                    assertEquals(16, batch.size(i));
+                    got.add(batch.getLong(i, 0));
+                    assertEquals(0, batch.getLong(i, 8));
+                    int record = i;
+                    assertThrows(IndexOutOfBoundsException.class, () -> batch.getLong(record, 9), "past the record");
+                }
+                assertThrows(IndexOutOfBoundsException.class, () -> batch.getInt(batch.count(), 0), "past the batch");
+            });
+            // More records than one batch holds, discarded ones among them.
+            producer.run(2 * RingBufferReader.BATCH + 10);
+            assertEquals(RingBufferReader.BATCH + 5, reader.consume());
+            for (int i = 0; i < got.size(); i++) {
+                assertEquals(2L * i, got.get(i));
+            }
+            assertEquals(0, kept.get().count(), "a batch is empty once its handler returned");
+        }
+    }
+
+    @Test
+    void aHandlerThatThrowsConsumesItsRecordAndLeavesTheRest() {
+        List<Long> got = new ArrayList<>();
+        try (KernelMap ring = ringbuf(1 << 16);
+                SequenceProducer producer = SequenceProducer.create(SequenceProducer.Mode.OUTPUT, 8, ring, null);
+                RingBufferReader reader = new RingBufferReader()) {
+            reader.add(ring, r -> {
+                long seq = r.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+                if (seq == 3) {
+                    throw new IllegalStateException("record 3");
+                }
+                got.add(seq);
+            });
+            producer.run(10);
+            var e = assertThrows(IllegalStateException.class, () -> reader.poll(Duration.ofSeconds(1)));
+            assertEquals("record 3", e.getMessage());
+            assertEquals(List.of(0L, 1L, 2L), got);
+            assertEquals(6, reader.consume());
+            assertEquals(List.of(0L, 1L, 2L, 4L, 5L, 6L, 7L, 8L, 9L), got);
+        }
+    }
+
+    @Test
+    void aBatchHandlerThatThrowsConsumesItsBatch() {
+        try (KernelMap ring = ringbuf(1 << 16);
+                SequenceProducer producer = SequenceProducer.create(SequenceProducer.Mode.OUTPUT, 8, ring, null);
+                RingBufferReader reader = new RingBufferReader()) {
+            RingBufferReader.Ring r = reader.addBatched(ring, batch -> {
+                throw new IllegalStateException("batch of " + batch.count());
+            });
+            producer.run(10);
+            var e = assertThrows(IllegalStateException.class, r::consume);
+            assertEquals("batch of 10", e.getMessage());
+            assertEquals(0, r.pending());
+            assertEquals(0, reader.consume());
+        }
+    }
+
+    @Test
     void closingFromAnotherThreadWakesTheBlockedPoller() throws Exception {
         try (KernelMap ring = ringbuf(4096)) {
             RingBufferReader reader = new RingBufferReader();
