@@ -41,14 +41,21 @@ public final class KernelLink extends KernelObject implements Link {
     static KernelLink create(String what, KernelProgram program, int target, AttachType type, int flags,
             Consumer<MemorySegment> extra) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment attr = Sys.attr(arena, LinkCreate.SIZE);
-            LinkCreate.PROG_FD.set(attr, program.fd());
-            LinkCreate.TARGET_FD.set(attr, target);
-            LinkCreate.ATTACH_TYPE.set(attr, type.id());
-            LinkCreate.FLAGS.set(attr, flags);
-            extra.accept(attr);
-            return adopt(Sys.callForFd(BpfCmd.LINK_CREATE, attr, what));
+            return adopt(Sys.callForFd(BpfCmd.LINK_CREATE, createAttr(arena, program.fd(), target, type, flags, extra),
+                    what));
         }
+    }
+
+    /** The {@code BPF_LINK_CREATE} attributes {@link #create} sends. */
+    static MemorySegment createAttr(Arena arena, int programFd, int target, AttachType type, int flags,
+            Consumer<MemorySegment> extra) {
+        MemorySegment attr = Sys.attr(arena, LinkCreate.SIZE);
+        LinkCreate.PROG_FD.set(attr, programFd);
+        LinkCreate.TARGET_FD.set(attr, target);
+        LinkCreate.ATTACH_TYPE.set(attr, type.id());
+        LinkCreate.FLAGS.set(attr, flags);
+        extra.accept(attr);
+        return attr;
     }
 
     /** Takes ownership of a link fd made by another command (BPF_RAW_TRACEPOINT_OPEN). */

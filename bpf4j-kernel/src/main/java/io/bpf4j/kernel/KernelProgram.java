@@ -1,5 +1,6 @@
 package io.bpf4j.kernel;
 
+import io.bpf4j.AttachType;
 import io.bpf4j.BpfProgram;
 import io.bpf4j.ProgramType;
 import io.bpf4j.TestRun;
@@ -112,10 +113,34 @@ public final class KernelProgram extends KernelObject implements BpfProgram {
                     throw new UnsupportedFeatureException(what + ": this kernel (" + Kernel.release() + ") has no "
                             + d.type().bpftoolName() + " programs" + KernelVersions.since(d.type()));
                 }
+                String trampoline = trampolineKind(d);
+                // Raw tracepoint programs need the same privileges (CAP_BPF and CAP_PERFMON): if they load,
+                // the EPERM is the kernel refusing trampolines, not this process lacking a capability.
+                if (errno == Errno.EPERM && trampoline != null && !FeatureProbe.lacks(ProgramType.RAW_TRACEPOINT)) {
+                    throw new UnsupportedFeatureException(what + ": this kernel (" + Kernel.release() + ") refuses "
+                            + trampoline + " programs (BPF_PROG_LOAD: EPERM) although it loads raw tracepoint programs "
+                            + "for this process: BPF trampolines are forbidden here, e.g. by kernel lockdown or a "
+                            + "security module's policy; a tracepoint, raw tracepoint or tp_btf program can serve instead");
+                }
                 throw new BpfSyscallException(what, BpfCmd.PROG_LOAD, errno);
             }
             return adopt(new Fd((int) o.result()), o.log());
         }
+    }
+
+    /** The kind of program {@code d} is if it runs through a BPF trampoline (fentry, fexit...), else null. */
+    private static String trampolineKind(ProgramDefinition d) {
+        return switch (d.type()) {
+            case LSM -> "lsm";
+            case EXT -> "freplace";
+            case TRACING -> AttachType.ofId(d.expectedAttachType()).map(t -> switch (t) {
+                case TRACE_FENTRY -> "fentry";
+                case TRACE_FEXIT -> "fexit";
+                case MODIFY_RETURN -> "fmod_ret";
+                default -> null;
+            }).orElse(null);
+            default -> null;
+        };
     }
 
     private static MemorySegment copy(Arena arena, byte[] b) {

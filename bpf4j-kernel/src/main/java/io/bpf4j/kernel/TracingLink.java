@@ -5,7 +5,9 @@ import io.bpf4j.BpfException;
 import io.bpf4j.ProgramType;
 import io.bpf4j.btf.BtfKind;
 import io.bpf4j.kernel.sys.Layouts.LinkCreate;
+import java.lang.foreign.MemorySegment;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * A program attached to a BTF-typed kernel hook: {@code tp_btf} (a tracepoint with typed
@@ -70,7 +72,11 @@ public final class TracingLink extends SingleKernelLink {
 
     /** Attaches with {@code cookie} (read with {@code bpf_get_attach_cookie}); {@code type} is the program's expected attach type. */
     public static TracingLink attach(KernelProgram program, AttachType type, long cookie) {
-        return new TracingLink(KernelLink.create("attach " + program, program, 0, type, 0,
-                attr -> LinkCreate.TRACING_COOKIE.set(attr, cookie)));
+        return new TracingLink(KernelLink.create("attach " + program, program, 0, type, 0, cookie(cookie)));
+    }
+
+    /** What {@link #attach(KernelProgram, AttachType, long)} adds to the link_create attributes. */
+    static Consumer<MemorySegment> cookie(long cookie) {
+        return attr -> LinkCreate.TRACING_COOKIE.set(attr, cookie);
     }
 }
