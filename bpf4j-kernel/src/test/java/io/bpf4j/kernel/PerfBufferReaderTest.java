@@ -6,17 +6,29 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bpf4j.BpfException;
 import io.bpf4j.MapType;
-import io.bpf4j.kernel.testing.NoFdLeaks;
 import io.bpf4j.kernel.testing.KernelTest;
+import io.bpf4j.kernel.testing.NoFdLeaks;
+import io.bpf4j.kernel.testing.OnCpu;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The perf buffer reader on samples written by a test-run program: wrap-around and lost samples. */
+/**
+ * The perf buffer reader on samples written by a test-run program: wrap-around and lost
+ * samples. The program writes to the buffer of the CPU it runs on, so the tests run it on one
+ * CPU: a run that moved to another CPU halfway would split the samples (out of order when read
+ * back CPU by CPU), and the kernel reports lost samples only in the buffer that lost them, with
+ * the next sample written there.
+ */
 @KernelTest
 @NoFdLeaks
 class PerfBufferReaderTest {
+
+    /** Runs {@code producer} {@code times} times on the first online CPU. */
+    private static void runOnOneCpu(SequenceProducer producer, int times) {
+        OnCpu.run(Kernel.onlineCpus()[0], () -> producer.run(times));
+    }
 
     private static KernelMap perfArray() {
         return KernelMap.create(MapDefinition.of(MapType.PERF_EVENT_ARRAY, 4, 4, Kernel.possibleCpus()));
@@ -37,7 +49,7 @@ class PerfBufferReaderTest {
                 })) {
             // 72-byte records in a 4 KiB ring: 56 fit; 40 at a time wrap the end again and again.
             for (int round = 0; round < 30; round++) {
-                producer.run(40);
+                runOnOneCpu(producer, 40);
                 assertEquals(40, reader.consume());
             }
             assertEquals(1200, got.size());
@@ -55,9 +67,9 @@ class PerfBufferReaderTest {
                 SequenceProducer producer = SequenceProducer.create(SequenceProducer.Mode.PERF, 56, perf, null);
                 PerfBufferReader reader = PerfBufferReader.open(perf, 1, (cpu, data) -> received[0]++,
                         (cpu, n) -> lost[0] += n)) {
-            producer.run(1000); // far more than a 4 KiB ring holds
+            runOnOneCpu(producer, 1000); // far more than a 4 KiB ring holds
             reader.consume();
-            producer.run(1); // the kernel reports the loss in the next record it can write
+            runOnOneCpu(producer, 1); // the kernel reports the loss in the next record it writes there
             reader.consume();
             assertTrue(lost[0] > 0, "nothing lost");
             assertEquals(lost[0], reader.lost());
