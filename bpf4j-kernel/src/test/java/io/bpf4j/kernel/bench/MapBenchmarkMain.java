@@ -4,8 +4,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.Options;
@@ -15,9 +18,13 @@ import org.openjdk.jmh.runner.options.TimeValue;
 /**
  * Runs {@link MapBenchmark} and, in the same run, the same operations in C through libbpf
  * ({@code src/test/c/map_bench.c}, compiled here with gcc), then prints the ratio of each
- * Java variant to C. Run with {@code scripts/bench-maps}.
+ * Java variant to C. The machine's speed drifts (other load, a tracer on every system call),
+ * so the C reference runs right before and right after each Java benchmark, and each ratio
+ * is against the mean of those two. Run with {@code scripts/bench-maps}.
  */
 public final class MapBenchmarkMain {
+    private static final String[] BENCHMARKS = {"lookupSegment", "lookupBytes", "lookupTyped", "updateSegment", "updateBytes"};
+
     private MapBenchmarkMain() {}
 
     public static void main(String[] args) throws Exception {
@@ -25,36 +32,39 @@ public final class MapBenchmarkMain {
         Path exe = Files.createTempFile("map_bench", "");
         try {
             run("gcc", "-O2", "-o", exe.toString(), source.toString(), "-lbpf");
-            String[] reference = {exe.toString(), Integer.toString(MapBenchmark.ENTRIES), "2000000", "5"};
-            Map<String, Double> before = parse(run(reference));
-
-            Options opts = new OptionsBuilder()
-                    .include(MapBenchmark.class.getName())
-                    .forks(1)
-                    .warmupIterations(2).warmupTime(TimeValue.seconds(1))
-                    .measurementIterations(5).measurementTime(TimeValue.seconds(1))
-                    .jvmArgsAppend("--enable-native-access=ALL-UNNAMED")
-                    .build();
+            String[] reference = {exe.toString(), Integer.toString(MapBenchmark.ENTRIES), "500000", "2"};
+            List<Map<String, Double>> c = new ArrayList<>();
+            c.add(parse(run(reference)));
             Map<String, Double> java = new HashMap<>();
-            for (RunResult r : new Runner(opts).run()) {
-                String name = r.getParams().getBenchmark();
-                java.put(name.substring(name.lastIndexOf('.') + 1), r.getPrimaryResult().getScore());
+            for (String bench : BENCHMARKS) {
+                Options opts = new OptionsBuilder()
+                        .include(MapBenchmark.class.getName() + "\\." + bench + "$")
+                        .forks(1)
+                        .warmupIterations(2).warmupTime(TimeValue.seconds(1))
+                        .measurementIterations(5).measurementTime(TimeValue.seconds(1))
+                        .jvmArgsAppend("--enable-native-access=ALL-UNNAMED")
+                        .build();
+                for (RunResult r : new Runner(opts).run()) {
+                    java.put(bench, r.getPrimaryResult().getScore());
+                }
+                c.add(parse(run(reference)));
             }
-            // The reference runs before and after the JMH run; their mean evens out load that changes meanwhile.
-            Map<String, Double> after = parse(run(reference));
-            Map<String, Double> c = new HashMap<>();
-            before.forEach((k, v) -> c.put(k, (v + after.get(k)) / 2));
-            System.out.printf("%nlibbpf reference: lookup %.0f then %.0f ops/s, update %.0f then %.0f ops/s%n",
-                    before.get("lookup"), after.get("lookup"), before.get("update"), after.get("update"));
+            System.out.printf("%nlibbpf reference, before and after each benchmark: lookup %s ops/s; update %s ops/s%n",
+                    series(c, "lookup"), series(c, "update"));
             System.out.printf("%-16s %14s %14s %8s%n", "operation", "bpf4j ops/s", "libbpf ops/s", "ratio");
-            for (String bench : new String[] {"lookupSegment", "lookupBytes", "lookupTyped", "updateSegment", "updateBytes"}) {
-                double libbpf = c.get(bench.startsWith("lookup") ? "lookup" : "update");
-                double ours = java.get(bench);
-                System.out.printf("%-16s %14.0f %14.0f %8.2f%n", bench, ours, libbpf, ours / libbpf);
+            for (int i = 0; i < BENCHMARKS.length; i++) {
+                String op = BENCHMARKS[i].startsWith("lookup") ? "lookup" : "update";
+                double libbpf = (c.get(i).get(op) + c.get(i + 1).get(op)) / 2;
+                double ours = java.get(BENCHMARKS[i]);
+                System.out.printf("%-16s %14.0f %14.0f %8.2f%n", BENCHMARKS[i], ours, libbpf, ours / libbpf);
             }
         } finally {
             Files.deleteIfExists(exe);
         }
+    }
+
+    private static String series(List<Map<String, Double>> runs, String op) {
+        return runs.stream().map(m -> String.format("%.0f", m.get(op))).collect(Collectors.joining(" "));
     }
 
     private static String run(String... command) throws IOException, InterruptedException {
