@@ -6,7 +6,6 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Runs code on a thread the scheduler keeps on one CPU ({@code sched_setaffinity}). A program
@@ -27,31 +26,15 @@ public final class OnCpu {
 
     /** Runs {@code body} on a new thread bound to {@code cpu}, waits for it, and rethrows what it threw. */
     public static void run(int cpu, Runnable body) {
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread t = Thread.ofPlatform().name("on-cpu-" + cpu).start(() -> {
-            try {
-                bind(cpu);
-                body.run();
-            } catch (Throwable e) {
-                failure.set(e);
-            }
+        OwnThread.call("on-cpu-" + cpu, () -> {
+            bind(cpu);
+            body.run();
+            return null;
         });
-        try {
-            t.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for the thread on CPU " + cpu, e);
-        }
-        switch (failure.get()) {
-            case null -> { }
-            case RuntimeException e -> throw e;
-            case Error e -> throw e;
-            case Throwable e -> throw new IllegalStateException(e);
-        }
     }
 
     /** Binds the calling thread to {@code cpu}. */
-    private static void bind(int cpu) throws Throwable {
+    private static void bind(int cpu) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment mask = arena.allocate(Math.max(128, (cpu / 64 + 1) * 8L), 8); // a cpu_set_t, 1024 CPUs or more
             mask.set(ValueLayout.JAVA_LONG, cpu / 64 * 8L, 1L << (cpu % 64));
@@ -59,6 +42,10 @@ public final class OnCpu {
             if (r != 0) {
                 throw new IllegalStateException("sched_setaffinity to CPU " + cpu + " failed");
             }
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("bind to CPU " + cpu, e); // invokeExact declares Throwable
         }
     }
 }
