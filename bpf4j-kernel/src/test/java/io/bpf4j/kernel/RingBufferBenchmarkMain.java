@@ -57,7 +57,7 @@ public final class RingBufferBenchmarkMain {
     }
 
     /** Counts and sums records, the same work as the C callback. */
-    private static final class Tally {
+    static final class Tally {
         long records;
         long sum;
         long first;

@@ -33,26 +33,8 @@ public class RingBufferDrainBenchmark {
     private Arena arena;
     private MemorySegment consumer;
     private RingBufferReader.RecordBatch records;
-    private final Sum sum = new Sum();
+    private final RingBufferBenchmarkMain.Tally tally = new RingBufferBenchmarkMain.Tally();
     private RingBufferReader.BatchHandler perRecord;
-
-    /** The work of the C reference's callback: count and sum. */
-    static final class Sum {
-        long records;
-        long total;
-
-        void onRecord(MemorySegment r) {
-            total += r.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
-            records++;
-        }
-
-        void onBatch(RingBufferReader.RecordBatch b) {
-            for (int i = 0; i < b.count(); i++) {
-                total += b.getLong(i, 0);
-            }
-            records += b.count();
-        }
-    }
 
     @Setup
     public void setUp() {
@@ -67,7 +49,7 @@ public class RingBufferDrainBenchmark {
         producer.set(ValueLayout.JAVA_LONG, 0, CAPACITY);
         MemorySegment unscoped = MemorySegment.ofAddress(data.address()).reinterpret(data.byteSize());
         records = new RingBufferReader.RecordBatch(consumer, producer, unscoped, data, CAPACITY);
-        perRecord = RingBufferReader.perRecord(sum::onRecord);
+        perRecord = RingBufferReader.perRecord(tally::onRecord);
     }
 
     @TearDown
@@ -79,8 +61,8 @@ public class RingBufferDrainBenchmark {
     @OperationsPerInvocation(RECORDS)
     public long batch() {
         consumer.set(ValueLayout.JAVA_LONG, 0, 0);
-        records.read(Integer.MAX_VALUE, sum::onBatch);
-        return sum.total;
+        records.read(Integer.MAX_VALUE, tally::onBatch);
+        return tally.sum;
     }
 
     @Benchmark
@@ -88,6 +70,6 @@ public class RingBufferDrainBenchmark {
     public long perRecord() {
         consumer.set(ValueLayout.JAVA_LONG, 0, 0);
         records.read(Integer.MAX_VALUE, perRecord);
-        return sum.total;
+        return tally.sum;
     }
 }
