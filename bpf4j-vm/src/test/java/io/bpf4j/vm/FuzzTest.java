@@ -78,7 +78,7 @@ class FuzzTest {
     }
 
     /** Instructions with valid encodings (mostly) and jump targets inside the program, so most reach the interpreter. */
-    private static byte[] plausible(SplittableRandom random, int count) {
+    static byte[] plausible(SplittableRandom random, int count) {
         Asm asm = Asm.program();
         for (int i = 0; i < count - 1; i++) {
             int opcode = OPCODES[random.nextInt(OPCODES.length)];
