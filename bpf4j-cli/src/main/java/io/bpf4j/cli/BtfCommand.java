@@ -3,6 +3,8 @@ package io.bpf4j.cli;
 import io.bpf4j.BpfException;
 import io.bpf4j.btf.Btf;
 import io.bpf4j.btf.BtfCDump;
+import io.bpf4j.btf.BtfExt;
+import io.bpf4j.btf.BtfExtDump;
 import io.bpf4j.btf.BtfRawDump;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,7 +18,7 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "btf",
         description = "Inspect BTF type information, as bpftool btf does.",
-        subcommands = {BtfCommand.Dump.class, BtfBenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {BtfCommand.Dump.class, BtfShowCommand.class, BtfBenchCommand.class, CommandLine.HelpCommand.class})
 final class BtfCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -32,6 +34,10 @@ final class BtfCommand implements Runnable {
             name = "dump",
             description = {
                 "Print the BTF types of FILE, a raw BTF blob (such as " + VMLINUX + ") or a BPF object with a .BTF section.",
+                "--ext adds the object's .BTF.ext records after the types, one per line (insn = instruction index in its section):",
+                "  func_info 'SEC' insn=N type_id=ID (FUNC 'name')",
+                "  line_info 'SEC' insn=N file='F' line=L col=C 'source text'",
+                "  core_relo 'SEC' insn=N type_id=ID (KIND 'name') access='0:1' kind=byte_off",
                 "format raw (the default) prints one type per line as bpftool does; format c prints a C header like vmlinux.h.",
                 "Types of /sys/kernel/btf/<module> are read on top of " + VMLINUX + " unless --base-btf names a base.",
             },
@@ -105,15 +111,22 @@ final class BtfCommand implements Runnable {
                 base = Btf.read(Path.of(VMLINUX), null);
             }
             Btf btf = Btf.read(file, base);
-            StringBuilder sb = new StringBuilder(btf.types().size() * 64);
+            BtfExt btfExt = !ext ? null : BtfExt.read(file, btf)
+                    .orElseThrow(() -> new BpfException(file + " has no .BTF.ext section (BPF objects compiled with -g have one)"));
+            // Output is about 2.2 times the blob raw, 0.5 times as C, up to 8 times as indented JSON.
+            long blobSize = btf.types().size() * 44L;
+            StringBuilder sb = new StringBuilder((int) Math.min(Integer.MAX_VALUE - 16, blobSize * (jsonOut ? 8 : c ? 1 : 3)));
             if (jsonOut) {
                 JsonWriter w = new JsonWriter(sb, pretty);
-                BtfJsonDump.dump(btf, w);
+                BtfJsonDump.dump(btf, btfExt, w);
                 w.finish();
             } else if (c) {
                 BtfCDump.dumpHeader(btf, sb, enumModes);
             } else {
                 BtfRawDump.dump(btf, sb);
+                if (btfExt != null) {
+                    BtfExtDump.dump(btf, btfExt, sb);
+                }
             }
             spec.commandLine().getOut().append(sb).flush();
             return 0;

@@ -1,18 +1,35 @@
 package io.bpf4j.cli;
 
 import io.bpf4j.btf.Btf;
+import io.bpf4j.btf.BtfExt;
 import io.bpf4j.btf.BtfType;
 
 /** BTF types as the JSON of {@code bpftool -j btf dump ... format raw}: same keys, same order. */
 final class BtfJsonDump {
     private BtfJsonDump() {}
 
-    static void dump(Btf btf, JsonWriter w) {
+    /** The types, and with {@code ext} (bpf4j's addition) its records in arrays "func_info", "line_info", "core_relos". */
+    static void dump(Btf btf, BtfExt ext, JsonWriter w) {
         w.startObject().name("types").startArray();
         for (int id = btf.firstId(); id < btf.typeCount(); id++) {
             type(btf, id, w);
         }
-        w.endArray().endObject();
+        w.endArray();
+        if (ext != null) {
+            w.name("func_info").startArray();
+            ext.funcInfos().forEach((sec, infos) -> infos.forEach(f -> w.startObject().field("section", sec)
+                    .field("insn_off", u32(f.insnOffset())).field("type_id", f.typeId()).endObject()));
+            w.endArray().name("line_info").startArray();
+            ext.lineInfos().forEach((sec, infos) -> infos.forEach(l -> w.startObject().field("section", sec)
+                    .field("insn_off", u32(l.insnOffset())).field("file", l.fileName()).field("line", l.line())
+                    .field("col", l.column()).field("text", l.lineText()).endObject()));
+            w.endArray().name("core_relos").startArray();
+            ext.coreRelos().forEach((sec, relos) -> relos.forEach(r -> w.startObject().field("section", sec)
+                    .field("insn_off", u32(r.insnOffset())).field("type_id", r.typeId()).field("access", r.accessString())
+                    .field("kind", r.kind().libbpfName()).endObject()));
+            w.endArray();
+        }
+        w.endObject();
     }
 
     private static String name(String name) {

@@ -98,6 +98,20 @@ final class JsonWriter {
         return this;
     }
 
+    /** A value written as it is (bpftool's {@code jsonw_printf}): numbers, or text that is not JSON at all. */
+    JsonWriter raw(String text) {
+        separator();
+        out.append(text);
+        return this;
+    }
+
+    /** {@code null} (bpftool's jsonw_null). */
+    JsonWriter nullValue() {
+        separator();
+        out.append("null");
+        return this;
+    }
+
     JsonWriter value(boolean v) {
         separator();
         out.append(v);

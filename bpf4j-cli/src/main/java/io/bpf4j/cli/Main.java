@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
 import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -20,13 +22,29 @@ import picocli.CommandLine.Command;
         description = "A pure-Java eBPF toolkit: inspect, assemble, load and run BPF programs.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            AsmCommand.class,
             BtfCommand.class,
+            ObjectCommand.class,
             VmCommand.class,
+            MapCommand.class,
+            ProgCommand.class,
+            FeatureCommand.class,
         })
 public final class Main implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** Global (any subcommand accepts it): prints every bpf() call to stderr as {@code strace -e bpf} does. */
+    @CommandLine.Option(names = "--trace-syscalls", scope = CommandLine.ScopeType.INHERIT,
+            description = "Print each bpf() system call to stderr the way strace -e bpf does.")
+    void traceSyscalls(boolean on) {
+        PrintWriter err = spec.commandLine().getErr();
+        io.bpf4j.kernel.Kernel.traceSyscalls(on ? line -> {
+            err.println(line);
+            err.flush();
+        } : null);
+    }
 
     @Override
     public void run() {
@@ -42,7 +60,11 @@ public final class Main implements Runnable {
         CommandLine cl = commandLine();
         cl.setOut(out);
         cl.setErr(err);
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } finally {
+            io.bpf4j.kernel.Kernel.traceSyscalls(null);
+        }
     }
 
     static CommandLine commandLine() {
@@ -64,7 +86,11 @@ public final class Main implements Runnable {
     /** A failure while running: one or two readable lines, never a stack trace. */
     private static int failure(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
         PrintWriter err = cmd.getErr();
-        if (e instanceof BpfException || e instanceof UncheckedIOException || e instanceof IOException) {
+        if (e instanceof NoSuchFileException missing) {
+            err.println("Error: no such file: " + missing.getFile());
+        } else if (e instanceof AccessDeniedException denied) {
+            err.println("Error: permission denied: " + denied.getFile());
+        } else if (e instanceof BpfException || e instanceof UncheckedIOException || e instanceof IOException) {
             err.println("Error: " + e.getMessage());
         } else {
             err.println("Error: internal error: " + e);

@@ -87,6 +87,49 @@ class BtfCommandTest {
         assertEquals(bpftool("-B", VMLINUX.toString(), "-j", "btf", "dump", "file", f), bpf4j("btf", "dump", "-B", VMLINUX.toString(), "-j", "file", f).out());
     }
 
+    /** testdata/ and libxdp objects, read through the ELF reader: raw, C and JSON as bpftool prints them. */
+    @Test
+    void objectsAsBpftool() throws Exception {
+        List<Path> objects = new ArrayList<>();
+        for (Path dir : List.of(Path.of(System.getProperty("bpf4j.repo.root", "."), "testdata"), Path.of("/usr/lib/x86_64-linux-gnu/bpf"))) {
+            if (Files.isDirectory(dir)) {
+                try (var s = Files.list(dir)) {
+                    s.filter(f -> f.toString().endsWith(".o")).sorted().forEach(objects::add);
+                }
+            }
+        }
+        assumeTrue(!objects.isEmpty(), "no BPF objects");
+        for (Path o : objects) {
+            String f = o.toString();
+            assertEquals(bpftool("btf", "dump", "file", f), bpf4j("btf", "dump", "file", f).out(), f);
+            assertEquals(bpftool("btf", "dump", "file", f, "format", "c"), bpf4j("btf", "dump", "file", f, "format", "c").out(), f);
+            assertEquals(bpftool("-j", "btf", "dump", "file", f), bpf4j("btf", "dump", "-j", "file", f).out(), f);
+        }
+    }
+
+    @Test
+    void extListsRecordsAfterTheTypes() throws Exception {
+        Path object = Path.of(System.getProperty("bpf4j.repo.root", "."), "testdata", "btf_types.bpf.o");
+        assumeTrue(Files.isReadable(object), object + " missing");
+        String types = bpftool("btf", "dump", "file", object.toString());
+        Result r = bpf4j("btf", "dump", "file", object.toString(), "format", "raw", "--ext");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith(types));
+        List<String> ext = r.out().substring(types.length()).lines().toList();
+        assertTrue(ext.contains("func_info 'xdp' insn=0 type_id=" + typeId(types, "FUNC 'prog'") + " (FUNC 'prog')"), ext.toString());
+        assertTrue(ext.stream().anyMatch(l -> l.matches("line_info 'xdp' insn=\\d+ file='\\./btf_types.bpf.c' line=\\d+ col=\\d+ '.*g_anon.kind = g_const;'")), ext.toString());
+        assertTrue(ext.stream().anyMatch(l -> l.matches("core_relo 'kprobe/do_exit' insn=\\d+ type_id=\\d+ \\(STRUCT 'task_struct'\\) access='0:2' kind=byte_sz")), ext.toString());
+        assertEquals(13, ext.stream().filter(l -> l.startsWith("core_relo")).map(l -> l.replaceAll(".* kind=", "")).distinct().count());
+
+        Result raw = bpf4j("btf", "dump", "file", VMLINUX.toString(), "--ext");
+        assertEquals(1, raw.code());
+        assertTrue(raw.err().contains("has no .BTF.ext section"), raw.err());
+    }
+
+    private static String typeId(String rawDump, String what) {
+        return rawDump.lines().filter(l -> l.contains("] " + what)).findFirst().orElseThrow().replaceAll("^\\[(\\d+)\\].*", "$1");
+    }
+
     @Test
     void errorsAreOneLineWithExitCodes() throws IOException {
         Result missing = bpf4j("btf", "dump", "file", tmp.resolve("nope").toString());

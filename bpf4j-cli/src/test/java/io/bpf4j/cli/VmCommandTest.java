@@ -3,10 +3,19 @@ package io.bpf4j.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.bpf4j.isa.ConformanceCase;
+import io.bpf4j.isa.Instructions;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -34,6 +43,37 @@ class VmCommandTest {
         String program = "69  10  02  00  00  00  00  00  0f  20  00  00  00  00  00  00  95  00  00  00  00  00  00  00  ";
         assertEquals(0, plugin(program, "11  22  33  44  "));
         assertEquals(Long.toHexString(0x4433 + 4) + System.lineSeparator(), out.toString());
+    }
+
+    /** The runner's encoding: each byte as two hex digits followed by two spaces. */
+    private static String runnerHex(byte[] bytes) {
+        StringBuilder sb = new StringBuilder();
+        for (byte b : bytes) {
+            sb.append(String.format("%02x  ", b & 0xff));
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void passesTheWholeConformanceSuiteThroughThePluginProtocol() throws IOException {
+        Path tests = Path.of(System.getProperty("bpf4j.repo.root", ".")).resolve("../shared/conformance/tests");
+        List<String> failed = new ArrayList<>();
+        int count = 0;
+        try (Stream<Path> files = Files.list(tests)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".data")).sorted().toList()) {
+                ConformanceCase c = ConformanceCase.parse(Files.readString(file));
+                String program = runnerHex(Instructions.encode(c.program(), ByteOrder.LITTLE_ENDIAN));
+                out.getBuffer().setLength(0);
+                int status = c.memory().length == 0 ? plugin(program) : plugin(program, runnerHex(c.memory()));
+                long r0 = status == 0 ? Long.parseUnsignedLong(out.toString().trim(), 16) : -1;
+                if (status != 0 || r0 != c.result().orElseThrow()) {
+                    failed.add(file.getFileName() + " (status " + status + ", output " + out.toString().trim() + ")");
+                }
+                count++;
+            }
+        }
+        assertEquals(313, count);
+        assertEquals(List.of(), failed);
     }
 
     @Test

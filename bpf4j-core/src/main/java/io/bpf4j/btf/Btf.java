@@ -1,6 +1,8 @@
 package io.bpf4j.btf;
 
 import io.bpf4j.BpfFormatException;
+import io.bpf4j.elf.ElfFile;
+import io.bpf4j.elf.ElfSection;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteOrder;
@@ -34,6 +36,7 @@ public final class Btf {
     private final ByteOrder order;
     private volatile Map<String, int[]> byName;
     private int pointerSize;
+    private byte[] alignCache;
 
     Btf(Btf base, BtfType[] types, StringTable strings, ByteOrder order) {
         this.base = base;
@@ -54,8 +57,8 @@ public final class Btf {
     }
 
     /**
-     * Reads the raw BTF blob in {@code file}, on top of {@code base} if that is not null.
-     * Errors name the file.
+     * Reads the BTF in {@code file}, a raw BTF blob or an ELF object with a {@code .BTF}
+     * section, on top of {@code base} if that is not null. Errors name the file.
      */
     public static Btf read(Path file, Btf base) {
         byte[] data;
@@ -64,7 +67,22 @@ public final class Btf {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         }
+        if (isElf(data)) {
+            return fromElf(ElfFile.parse(file.toString(), data), base);
+        }
         return BtfParser.parse(data, base, file.toString());
+    }
+
+    /** Whether {@code data} starts with the ELF magic. */
+    static boolean isElf(byte[] data) {
+        return data.length >= 4 && data[0] == 0x7f && data[1] == 'E' && data[2] == 'L' && data[3] == 'F';
+    }
+
+    /** The {@code .BTF} section of an ELF object, on top of {@code base} if that is not null. */
+    public static Btf fromElf(ElfFile elf, Btf base) {
+        ElfSection section = elf.section(".BTF")
+                .orElseThrow(() -> new BpfFormatException(elf.name() + ": no .BTF section (compile with clang -g)"));
+        return BtfParser.parse(section.bytes(), base, elf.name() + " section .BTF");
     }
 
     /** The base this split BTF extends, or null. */
@@ -184,42 +202,41 @@ public final class Btf {
         long elements = 1;
         while (id != 0) {
             BtfType t = type(id);
-            switch (t) {
-                case BtfType.Int i -> {
-                    return checked(elements * Integer.toUnsignedLong(i.size()));
+            // A switch on the kind: this runs for every member of every struct while parsing.
+            switch (t.kind()) {
+                case INT, STRUCT, UNION, ENUM, ENUM64, DATASEC, FLOAT -> {
+                    return checked(elements * Integer.toUnsignedLong(ownSize(t)));
                 }
-                case BtfType.Composite c -> {
-                    return checked(elements * Integer.toUnsignedLong(c.size()));
-                }
-                case BtfType.Enumeration e -> {
-                    return checked(elements * Integer.toUnsignedLong(e.size()));
-                }
-                case BtfType.Datasec d -> {
-                    return checked(elements * Integer.toUnsignedLong(d.size()));
-                }
-                case BtfType.Float f -> {
-                    return checked(elements * Integer.toUnsignedLong(f.size()));
-                }
-                case BtfType.Ptr p -> {
+                case PTR -> {
                     return checked(elements * pointerSize());
                 }
-                case BtfType.Array a -> {
+                case ARRAY -> {
+                    BtfType.Array a = (BtfType.Array) t;
                     elements *= Integer.toUnsignedLong(a.length());
                     if (elements > 0xffff_ffffL) {
                         return -1;
                     }
                     id = a.type();
                 }
-                case BtfType.Func f -> {
-                    return -1;
-                }
-                case BtfType.Ref r -> id = r.type();
-                default -> {
+                case TYPEDEF, VOLATILE, CONST, RESTRICT, TYPE_TAG, VAR, DECL_TAG -> id = ((BtfType.Ref) t).type();
+                case FUNC, FUNC_PROTO, FWD -> {
                     return -1;
                 }
             }
         }
         return -1;
+    }
+
+    /** The size field of a type that has one. */
+    private static int ownSize(BtfType t) {
+        return switch (t) {
+            case BtfType.Int i -> i.size();
+            case BtfType.Composite c -> c.size();
+            case BtfType.Enumeration e -> e.size();
+            case BtfType.Datasec d -> d.size();
+            case BtfType.Float f -> f.size();
+            default -> throw new IllegalStateException(t.kind() + " has no size field");
+        };
     }
 
     private static long checked(long size) {
@@ -243,6 +260,24 @@ public final class Btf {
         if (id == 0) {
             return 0;
         }
+        if (id < firstId) {
+            return base.alignOrZero(id);
+        }
+        // Memoized: a C dump asks for the alignment of every member of every struct, recursively.
+        byte[] cache = alignCache;
+        if (cache == null) {
+            cache = alignCache = new byte[types.length];
+        }
+        int cached = cache[id - firstId];
+        if (cached != 0) {
+            return cached - 1;
+        }
+        int align = computeAlign(id);
+        cache[id - firstId] = (byte) (align + 1);
+        return align;
+    }
+
+    private int computeAlign(int id) {
         return switch (type(id)) {
             case BtfType.Int i -> Math.min(pointerSize(), i.size());
             case BtfType.Enumeration e -> Math.min(pointerSize(), e.size());

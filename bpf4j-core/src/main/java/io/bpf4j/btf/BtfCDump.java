@@ -109,9 +109,21 @@ public final class BtfCDump {
                     referenced[a.indexType()] = true;
                     referenced[a.type()] = true;
                 }
-                case BtfType.Composite c -> c.members().forEach(m -> referenced[m.type()] = true);
-                case BtfType.FuncProto p -> p.params().forEach(p1 -> referenced[p1.type()] = true);
-                case BtfType.Datasec d -> d.vars().forEach(v -> referenced[v.type()] = true);
+                case BtfType.Composite c -> {
+                    for (BtfType.Member m : c.members()) {
+                        referenced[m.type()] = true;
+                    }
+                }
+                case BtfType.FuncProto p -> {
+                    for (BtfType.Param param : p.params()) {
+                        referenced[param.type()] = true;
+                    }
+                }
+                case BtfType.Datasec d -> {
+                    for (BtfType.VarSecinfo v : d.vars()) {
+                        referenced[v.type()] = true;
+                    }
+                }
                 default -> {}
             }
         }

@@ -1,13 +1,19 @@
 package io.bpf4j.btf;
 
 import io.bpf4j.BpfFormatException;
+import io.bpf4j.elf.ElfFile;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The {@code .BTF.ext} section of a BPF object: per code section, the BTF function of
@@ -95,23 +101,44 @@ public record BtfExt(
 
     /** Parses a {@code .BTF.ext} section whose strings and types are in {@code btf}; faults name the byte offset. */
     public static BtfExt parse(byte[] data, Btf btf) {
-        return new Parser(data, btf).parse();
+        return new Parser(data, btf, ".BTF.ext").parse();
+    }
+
+    /**
+     * The {@code .BTF.ext} of {@code file} if it is an ELF object that has one ({@code btf}
+     * being its {@code .BTF}); empty for a raw BTF blob.
+     */
+    public static Optional<BtfExt> read(Path file, Btf btf) {
+        byte[] data;
+        try {
+            data = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        return Btf.isElf(data) ? fromElf(ElfFile.parse(file.toString(), data), btf) : Optional.empty();
+    }
+
+    /** The {@code .BTF.ext} section of an ELF object whose {@code .BTF} is {@code btf}, if it has one. */
+    public static Optional<BtfExt> fromElf(ElfFile elf, Btf btf) {
+        return elf.section(".BTF.ext").map(s -> new Parser(s.bytes(), btf, elf.name() + " section .BTF.ext").parse());
     }
 
     private static final class Parser {
         private final ByteBuffer buf;
         private final Btf btf;
         private final StringTable strings;
+        private final String source;
         private int dataStart;
 
-        Parser(byte[] data, Btf btf) {
+        Parser(byte[] data, Btf btf, String source) {
             this.buf = ByteBuffer.wrap(data);
             this.btf = btf;
             this.strings = btf.strings();
+            this.source = source;
         }
 
         private BpfFormatException error(String message) {
-            return new BpfFormatException(".BTF.ext: " + message);
+            return new BpfFormatException(source + ": " + message);
         }
 
         BtfExt parse() {

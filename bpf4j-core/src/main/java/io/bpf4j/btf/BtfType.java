@@ -239,13 +239,19 @@ public sealed interface BtfType {
 
     /** Linkage of a {@link Func} or a {@link Var} (BTF_FUNC_* and BTF_VAR_* share the values). */
     enum Linkage {
-        STATIC,
-        GLOBAL,
-        EXTERN;
+        STATIC("static"),
+        GLOBAL("global"),
+        EXTERN("extern");
+
+        private final String bpftoolName;
+
+        Linkage(String bpftoolName) {
+            this.bpftoolName = bpftoolName;
+        }
 
         /** The name bpftool prints. */
         public String bpftoolName() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return bpftoolName;
         }
     }
 

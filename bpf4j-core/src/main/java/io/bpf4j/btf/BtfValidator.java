@@ -1,6 +1,7 @@
 package io.bpf4j.btf;
 
 import io.bpf4j.BpfFormatException;
+import java.util.List;
 import java.util.function.BiFunction;
 
 /**
@@ -170,16 +171,26 @@ final class BtfValidator {
 
     private static final int END = -1;
 
+    // A switch on the kind, not on the record type: this runs for every edge of every type, cold.
     private static int edge(BtfType t, int i, boolean declarator) {
-        return switch (t) {
-            case BtfType.Modifier m -> i == 0 ? m.type() : END;
-            case BtfType.Array a -> i == 0 ? a.type() : END;
-            case BtfType.Ptr p -> declarator && i == 0 ? p.type() : END;
-            case BtfType.FuncProto p -> !declarator ? END : i == 0 ? p.returnType() : i <= p.params().size() ? p.params().get(i - 1).type() : END;
-            case BtfType.Composite c -> !declarator && i < c.members().size() ? c.members().get(i).type() : END;
-            case BtfType.Datasec d -> !declarator && i < d.vars().size() ? d.vars().get(i).type() : END;
-            case BtfType.Ref r -> !declarator && i == 0 ? r.type() : END;
-            default -> END;
+        return switch (t.kind()) {
+            case VOLATILE, CONST, RESTRICT, TYPE_TAG -> i == 0 ? ((BtfType.Ref) t).type() : END;
+            case ARRAY -> i == 0 ? ((BtfType.Array) t).type() : END;
+            case PTR -> declarator && i == 0 ? ((BtfType.Ptr) t).type() : END;
+            case FUNC_PROTO -> {
+                List<BtfType.Param> params = ((BtfType.FuncProto) t).params();
+                yield !declarator ? END : i == 0 ? ((BtfType.FuncProto) t).returnType() : i <= params.size() ? params.get(i - 1).type() : END;
+            }
+            case STRUCT, UNION -> {
+                List<BtfType.Member> members = ((BtfType.Composite) t).members();
+                yield !declarator && i < members.size() ? members.get(i).type() : END;
+            }
+            case DATASEC -> {
+                List<BtfType.VarSecinfo> vars = ((BtfType.Datasec) t).vars();
+                yield !declarator && i < vars.size() ? vars.get(i).type() : END;
+            }
+            case TYPEDEF, FUNC, VAR, DECL_TAG -> !declarator && i == 0 ? ((BtfType.Ref) t).type() : END;
+            case INT, ENUM, ENUM64, FWD, FLOAT -> END;
         };
     }
 

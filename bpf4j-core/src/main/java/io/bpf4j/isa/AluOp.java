@@ -47,13 +47,17 @@ public enum AluOp {
         return operator;
     }
 
+    /** Indexed by {@code code >> 4}, then by offset 0 or 1. */
+    private static final AluOp[][] BY_CODE = new AluOp[16][2];
+
+    static {
+        for (AluOp op : values()) {
+            BY_CODE[op.code >> 4][op.offset] = op;
+        }
+    }
+
     /** The operation of an opcode and offset field, or null if there is none. */
     static AluOp of(int code, int offset) {
-        for (AluOp op : values()) {
-            if (op.code == (code & 0xf0) && op.offset == offset) {
-                return op;
-            }
-        }
-        return null;
+        return offset == 0 || offset == 1 ? BY_CODE[(code & 0xf0) >> 4][offset] : null;
     }
 }

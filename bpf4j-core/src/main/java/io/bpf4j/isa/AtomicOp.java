@@ -43,9 +43,11 @@ public enum AtomicOp {
         return imm < 0x100;
     }
 
+    private static final AtomicOp[] ALL = values();
+
     /** The operation an immediate selects, or null. */
     static AtomicOp of(int imm) {
-        for (AtomicOp op : values()) {
+        for (AtomicOp op : ALL) {
             if (op.imm == imm) {
                 return op;
             }

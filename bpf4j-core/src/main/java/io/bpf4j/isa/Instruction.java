@@ -28,17 +28,25 @@ public sealed interface Instruction {
     /** The opcode byte: class, operation or size/mode, and source bits. */
     int opcode();
 
-    /** The destination register field (0 where unused). */
-    int dst();
+    /** The destination register field; 0 where the instruction has none. */
+    default int dst() {
+        return 0;
+    }
 
-    /** The source register field (0 where unused; the pseudo source for {@link LoadImm64}). */
-    int src();
+    /** The source register field (the pseudo source for {@link LoadImm64}); 0 where unused. */
+    default int src() {
+        return 0;
+    }
 
-    /** The signed 16-bit offset field. */
-    short offset();
+    /** The signed 16-bit offset field; 0 where unused. */
+    default short offset() {
+        return 0;
+    }
 
-    /** The signed 32-bit immediate field (of the first slot, for {@link LoadImm64}). */
-    int imm();
+    /** The signed 32-bit immediate field (of the first slot, for {@link LoadImm64}); 0 where unused. */
+    default int imm() {
+        return 0;
+    }
 
     /** Number of 8-byte slots the instruction occupies: 2 for {@link LoadImm64}, else 1. */
     default int slots() {
@@ -71,11 +79,6 @@ public sealed interface Instruction {
         }
 
         @Override
-        public int src() {
-            return 0;
-        }
-
-        @Override
         public short offset() {
             return (short) op.offset();
         }
@@ -101,11 +104,6 @@ public sealed interface Instruction {
         public short offset() {
             return (short) op.offset();
         }
-
-        @Override
-        public int imm() {
-            return 0;
-        }
     }
 
     /**
@@ -130,11 +128,6 @@ public sealed interface Instruction {
         @Override
         public short offset() {
             return (short) (from.bytes() * 8);
-        }
-
-        @Override
-        public int imm() {
-            return 0;
         }
     }
 
@@ -199,16 +192,6 @@ public sealed interface Instruction {
         }
 
         @Override
-        public int src() {
-            return 0;
-        }
-
-        @Override
-        public short offset() {
-            return 0;
-        }
-
-        @Override
         public int imm() {
             return width;
         }
@@ -220,21 +203,6 @@ public sealed interface Instruction {
         public int opcode() {
             return InstructionClass.JMP.code() | JumpOp.JA.code();
         }
-
-        @Override
-        public int dst() {
-            return 0;
-        }
-
-        @Override
-        public int src() {
-            return 0;
-        }
-
-        @Override
-        public int imm() {
-            return 0;
-        }
     }
 
     /** {@code gotol +imm}: unconditional jump with a 32-bit offset in imm (JMP32 JA, ISA v4). */
@@ -242,21 +210,6 @@ public sealed interface Instruction {
         @Override
         public int opcode() {
             return InstructionClass.JMP32.code() | JumpOp.JA.code();
-        }
-
-        @Override
-        public int dst() {
-            return 0;
-        }
-
-        @Override
-        public int src() {
-            return 0;
-        }
-
-        @Override
-        public short offset() {
-            return 0;
         }
     }
 
@@ -270,11 +223,6 @@ public sealed interface Instruction {
         @Override
         public int opcode() {
             return jumpClass(jmp32) | op.code() | K;
-        }
-
-        @Override
-        public int src() {
-            return 0;
         }
     }
 
@@ -290,11 +238,6 @@ public sealed interface Instruction {
         public int opcode() {
             return jumpClass(jmp32) | op.code() | X;
         }
-
-        @Override
-        public int imm() {
-            return 0;
-        }
     }
 
     /** {@code call id}: a kernel helper function by its id. */
@@ -302,21 +245,6 @@ public sealed interface Instruction {
         @Override
         public int opcode() {
             return CALL_OPCODE;
-        }
-
-        @Override
-        public int dst() {
-            return 0;
-        }
-
-        @Override
-        public int src() {
-            return 0;
-        }
-
-        @Override
-        public short offset() {
-            return 0;
         }
 
         @Override
@@ -333,18 +261,8 @@ public sealed interface Instruction {
         }
 
         @Override
-        public int dst() {
-            return 0;
-        }
-
-        @Override
         public int src() {
             return 1;
-        }
-
-        @Override
-        public short offset() {
-            return 0;
         }
     }
 
@@ -356,11 +274,6 @@ public sealed interface Instruction {
         @Override
         public int opcode() {
             return CALL_OPCODE;
-        }
-
-        @Override
-        public int dst() {
-            return 0;
         }
 
         @Override
@@ -384,21 +297,6 @@ public sealed interface Instruction {
         public int opcode() {
             return CALL_OPCODE | X;
         }
-
-        @Override
-        public int src() {
-            return 0;
-        }
-
-        @Override
-        public short offset() {
-            return 0;
-        }
-
-        @Override
-        public int imm() {
-            return 0;
-        }
     }
 
     /** {@code exit}: return {@code r0} from the (sub)program. */
@@ -407,26 +305,6 @@ public sealed interface Instruction {
         public int opcode() {
             return InstructionClass.JMP.code() | JumpOp.EXIT.code();
         }
-
-        @Override
-        public int dst() {
-            return 0;
-        }
-
-        @Override
-        public int src() {
-            return 0;
-        }
-
-        @Override
-        public short offset() {
-            return 0;
-        }
-
-        @Override
-        public int imm() {
-            return 0;
-        }
     }
 
     /** {@code may_goto +offset}: jumps once the kernel's loop budget is spent (JMP JCOND). */
@@ -434,21 +312,6 @@ public sealed interface Instruction {
         @Override
         public int opcode() {
             return InstructionClass.JMP.code() | JumpOp.JCOND.code();
-        }
-
-        @Override
-        public int dst() {
-            return 0;
-        }
-
-        @Override
-        public int src() {
-            return 0;
-        }
-
-        @Override
-        public int imm() {
-            return 0;
         }
     }
 
@@ -470,11 +333,6 @@ public sealed interface Instruction {
         public int opcode() {
             return InstructionClass.LDX.code() | (signExtend ? Mode.MEMSX : Mode.MEM).code() | size.code();
         }
-
-        @Override
-        public int imm() {
-            return 0;
-        }
     }
 
     /** {@code *(size *)(dst + offset) = imm} (ST MEM); imm is truncated to the size. */
@@ -487,11 +345,6 @@ public sealed interface Instruction {
         @Override
         public int opcode() {
             return InstructionClass.ST.code() | Mode.MEM.code() | size.code();
-        }
-
-        @Override
-        public int src() {
-            return 0;
         }
     }
 
@@ -506,11 +359,6 @@ public sealed interface Instruction {
         @Override
         public int opcode() {
             return InstructionClass.STX.code() | Mode.MEM.code() | size.code();
-        }
-
-        @Override
-        public int imm() {
-            return 0;
         }
     }
 
@@ -568,11 +416,6 @@ public sealed interface Instruction {
         }
 
         @Override
-        public short offset() {
-            return 0;
-        }
-
-        @Override
         public int imm() {
             return (int) imm64;
         }
@@ -607,16 +450,6 @@ public sealed interface Instruction {
         @Override
         public int opcode() {
             return InstructionClass.LD.code() | (indirect ? Mode.IND : Mode.ABS).code() | size.code();
-        }
-
-        @Override
-        public int dst() {
-            return 0;
-        }
-
-        @Override
-        public short offset() {
-            return 0;
         }
     }
 

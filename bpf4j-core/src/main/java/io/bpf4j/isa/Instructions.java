@@ -93,32 +93,33 @@ public final class Instructions {
             throw new BpfFormatException(where(index, pos) + (buf.limit() - pos)
                     + " trailing bytes are not a whole instruction (8 bytes)");
         }
-        Raw raw = Raw.read(buf, pos);
-        try {
-            return switch (InstructionClass.of(raw.opcode)) {
-                case ALU, ALU64 -> decodeAlu(raw);
-                case JMP, JMP32 -> decodeJump(raw);
-                case LD -> decodeLd(raw, buf, pos);
-                case LDX -> decodeLdx(raw);
-                case ST -> decodeSt(raw);
-                case STX -> decodeStx(raw);
-            };
-        } catch (BpfFormatException e) {
-            throw new BpfFormatException(where(index, pos) + e.getMessage(), e);
-        }
+        Raw raw = Raw.read(buf, pos, index);
+        return switch (InstructionClass.of(raw.opcode)) {
+            case ALU, ALU64 -> decodeAlu(raw);
+            case JMP, JMP32 -> decodeJump(raw);
+            case LD -> decodeLd(raw, buf, pos);
+            case LDX -> decodeLdx(raw);
+            case ST -> decodeSt(raw);
+            case STX -> decodeStx(raw);
+        };
     }
 
     private static String where(int index, int pos) {
         return "instruction " + index + " at byte offset " + pos + ": ";
     }
 
-    /** The fields of one 8-byte slot, before interpretation. */
-    private record Raw(int opcode, int dst, int src, short offset, int imm) {
-        static Raw read(ByteBuffer buf, int pos) {
+    /** The fields of one 8-byte slot, before interpretation, and where it is (for errors). */
+    private record Raw(int opcode, int dst, int src, short offset, int imm, int index, int pos) {
+        static Raw read(ByteBuffer buf, int pos, int index) {
             int regs = buf.get(pos + 1) & 0xff;
             boolean little = buf.order() == ByteOrder.LITTLE_ENDIAN;
             return new Raw(buf.get(pos) & 0xff, little ? regs & 0x0f : regs >>> 4, little ? regs >>> 4 : regs & 0x0f,
-                    buf.getShort(pos + 2), buf.getInt(pos + 4));
+                    buf.getShort(pos + 2), buf.getInt(pos + 4), index, pos);
+        }
+
+        /** An error about this instruction; {@code message} names what is wrong. */
+        BpfFormatException error(String message) {
+            return new BpfFormatException(where(index, pos) + message);
         }
 
         boolean usesImm() {
@@ -135,7 +136,7 @@ public final class Instructions {
 
         private int register(int reg, String field) {
             if (reg >= Instruction.REGISTERS) {
-                throw new BpfFormatException(name() + ": bad register: " + field + " is r" + reg + " (registers are r0 to r10)");
+                throw error(name() + ": bad register: " + field + " is r" + reg + " (registers are r0 to r10)");
             }
             return reg;
         }
@@ -143,12 +144,12 @@ public final class Instructions {
         /** Requires an unused field to be zero. */
         void zero(String field, int value) {
             if (value != 0) {
-                throw new BpfFormatException(name() + ": unused field " + field + " must be 0 but is " + value);
+                throw error(name() + ": unused field " + field + " must be 0 but is " + value);
             }
         }
 
         BpfFormatException unknown() {
-            return new BpfFormatException(String.format("unknown opcode 0x%02x", opcode));
+            return error(String.format("unknown opcode 0x%02x", opcode));
         }
 
         /** The opcode in the kernel's notation, e.g. {@code ALU64|ADD|K (0x07)}. */
@@ -193,7 +194,7 @@ public final class Instructions {
             r.zero("src", r.src);
             r.zero("offset", r.offset);
             if (r.imm != 16 && r.imm != 32 && r.imm != 64) {
-                throw new BpfFormatException(r.name() + ": byte swap width (imm) must be 16, 32 or 64 but is " + r.imm);
+                throw r.error(r.name() + ": byte swap width (imm) must be 16, 32 or 64 but is " + r.imm);
             }
             ByteSwap.Kind kind = alu64 ? ByteSwap.Kind.BSWAP : r.usesImm() ? ByteSwap.Kind.LE : ByteSwap.Kind.BE;
             return new ByteSwap(kind, dst, r.imm);
@@ -206,7 +207,7 @@ public final class Instructions {
             int src = r.srcReg();
             if (alu64 && r.offset == 1) {
                 if (r.imm != 1 && r.imm != 1 << 16) {
-                    throw new BpfFormatException(r.name() + ": unused field offset must be 0 but is 1"
+                    throw r.error(r.name() + ": unused field offset must be 0 but is 1"
                             + " (an addr_space_cast would need imm 0x1 or 0x10000)");
                 }
                 return new AddressSpaceCast(dst, src, r.imm >>> 16, r.imm & 0xffff);
@@ -218,7 +219,7 @@ public final class Instructions {
                 default -> null;
             };
             if (from == null) {
-                throw new BpfFormatException(r.name() + ": offset must be 0 (mov) or 8, 16" + (alu64 ? ", 32" : "")
+                throw r.error(r.name() + ": offset must be 0 (mov) or 8, 16" + (alu64 ? ", 32" : "")
                         + " (movsx) but is " + r.offset);
             }
             r.zero("imm", r.imm);
@@ -229,7 +230,7 @@ public final class Instructions {
             if (code != AluOp.DIV.code() && code != AluOp.MOD.code()) {
                 r.zero("offset", r.offset);
             }
-            throw new BpfFormatException(r.name() + ": offset must be 0 (unsigned) or 1 (signed) but is " + r.offset);
+            throw r.error(r.name() + ": offset must be 0 (unsigned) or 1 (signed) but is " + r.offset);
         }
         if (r.usesImm()) {
             r.zero("src", r.src);
@@ -311,7 +312,7 @@ public final class Instructions {
                 yield new CallLocal(r.imm);
             }
             case 2 -> new CallKfunc(r.imm, r.offset);
-            default -> throw new BpfFormatException(r.name() + ": src " + r.src
+            default -> throw r.error(r.name() + ": src " + r.src
                     + " is no call kind (0 helper, 1 local function, 2 kfunc)");
         };
     }
@@ -323,15 +324,15 @@ public final class Instructions {
             int dst = r.dstReg();
             PseudoSource source = PseudoSource.of(r.src);
             if (source == null) {
-                throw new BpfFormatException(r.name() + ": src " + r.src + " is no lddw pseudo source (0 to 6)");
+                throw r.error(r.name() + ": src " + r.src + " is no lddw pseudo source (0 to 6)");
             }
             r.zero("offset", r.offset);
             if (buf.limit() - pos < 2 * SLOT_SIZE) {
-                throw new BpfFormatException("lddw is truncated: it needs 16 bytes but " + (buf.limit() - pos) + " are left");
+                throw r.error("lddw is truncated: it needs 16 bytes but " + (buf.limit() - pos) + " are left");
             }
-            Raw next = Raw.read(buf, pos + SLOT_SIZE);
+            Raw next = Raw.read(buf, pos + SLOT_SIZE, r.index());
             if (next.opcode != 0 || next.dst != 0 || next.src != 0 || next.offset != 0) {
-                throw new BpfFormatException("second slot of lddw must have opcode, registers and offset 0 but has "
+                throw r.error("second slot of lddw must have opcode, registers and offset 0 but has "
                         + String.format("opcode 0x%02x dst %d src %d offset %d", next.opcode, next.dst, next.src, next.offset));
             }
             return new LoadImm64(dst, source, (long) next.imm << 32 | (r.imm & 0xffffffffL));
@@ -385,10 +386,10 @@ public final class Instructions {
         int src = r.srcReg();
         AtomicOp op = AtomicOp.of(r.imm);
         if (op == null) {
-            throw new BpfFormatException(r.name() + String.format(": imm 0x%x is no atomic operation", r.imm));
+            throw r.error(r.name() + String.format(": imm 0x%x is no atomic operation", r.imm));
         }
         if (op.isReadModifyWrite() && size != Size.W && size != Size.DW) {
-            throw new BpfFormatException(r.name() + ": atomic " + op.name().toLowerCase(Locale.ROOT)
+            throw r.error(r.name() + ": atomic " + op.name().toLowerCase(Locale.ROOT)
                     + " exists only for sizes W and DW");
         }
         return new Atomic(size, op, dst, src, r.offset);

@@ -42,14 +42,16 @@ public enum JumpOp {
         return operator;
     }
 
+    private static final JumpOp[] BY_CODE = new JumpOp[16];
+
+    static {
+        for (JumpOp op : values()) {
+            BY_CODE[op.code >> 4] = op;
+        }
+    }
+
     /** The operation of an opcode, or null for the unassigned code 0xf0. */
     static JumpOp of(int opcode) {
-        int code = opcode & 0xf0;
-        for (JumpOp op : values()) {
-            if (op.code == code) {
-                return op;
-            }
-        }
-        return null;
+        return BY_CODE[(opcode & 0xf0) >> 4];
     }
 }

@@ -25,14 +25,16 @@ public enum Mode {
         return code;
     }
 
+    private static final Mode[] BY_CODE = new Mode[8];
+
+    static {
+        for (Mode m : values()) {
+            BY_CODE[m.code >> 5] = m;
+        }
+    }
+
     /** The mode of an opcode, or null for the unassigned codes 0xa0 and 0xe0. */
     public static Mode of(int opcode) {
-        int code = opcode & 0xe0;
-        for (Mode m : values()) {
-            if (m.code == code) {
-                return m;
-            }
-        }
-        return null;
+        return BY_CODE[(opcode & 0xe0) >> 5];
     }
 }

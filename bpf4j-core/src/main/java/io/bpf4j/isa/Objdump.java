@@ -33,7 +33,11 @@ import java.util.List;
  * (Debian's default {@code llvm-objdump}), which predates ISA v4 and prints
  * {@code <unknown>} for what it cannot decode, and LLVM 19, which knows ISA v4 and prints
  * immediates in hex. LLVM 19's CO-RE relocation lines (read from {@code .BTF.ext}) are not
- * printed.
+ * printed. Known differences: encodings that bpf4j's strict decoder rejects (non-zero unused
+ * fields, registers above r10) print as {@code <unknown>}, where llvm-objdump may print an
+ * instruction; LLVM 14's reading of {@code lddw r0} with pseudo source 2 as an unrelated
+ * {@code lea} is not reproduced; branch targets in executables and shared objects are looked
+ * up as in relocatable objects (in the branch's own section).
  *
  * <pre>{@code
  * String text = Objdump.disassemble(ElfFile.read(path), path.toString(), Objdump.Version.LLVM_14);

@@ -32,8 +32,10 @@ public enum PseudoSource {
         return code;
     }
 
+    private static final PseudoSource[] BY_CODE = values();
+
     /** The meaning a source field selects, or null. */
     static PseudoSource of(int code) {
-        return code >= 0 && code < values().length ? values()[code] : null;
+        return code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;
     }
 }

@@ -30,8 +30,10 @@ class BtfExtTest {
     private record Loaded(Btf btf, BtfExt ext) {}
 
     private Loaded load(Path object) {
-        Btf btf = Btf.parse(Oracle.btfSection(object, ".BTF", tmp));
-        return new Loaded(btf, BtfExt.parse(Oracle.btfSection(object, ".BTF.ext", tmp), btf));
+        Btf btf = Btf.read(object, null);
+        BtfExt ext = BtfExt.read(object, btf).orElseThrow();
+        assertEquals(BtfExt.parse(Oracle.btfSection(object, ".BTF.ext", tmp), btf), ext, "as llvm-objcopy extracts it");
+        return new Loaded(btf, ext);
     }
 
     private static String text(List<String> command) {
@@ -103,7 +105,9 @@ class BtfExtTest {
     @Test
     void coreRelosMatchLibbpf() {
         Oracle.requireFile(Oracle.VMLINUX);
-        Pattern relo = Pattern.compile("relo #\\d+: <(\\w+)> \\[(\\d+)\\] \\S+ .*\\((\\S+) @ .*");
+        // libbpf: "<byte_off> [20] struct task_struct.flags (0:2 @ offset 8)", "<type_size> [20] struct task_struct",
+        // "<enumval_value> [22] enum pid_type::PIDTYPE_SID = 3"; bitfield offsets read "48.1".
+        Pattern relo = Pattern.compile("relo #\\d+: <(\\w+)> \\[(\\d+)\\] (?:.*::(\\w+) = \\S+|.*\\((\\S+) @ offset \\d+(?:\\.\\d+)?\\)|\\S+ \\S+)$");
         int objectsWithRelos = 0;
         for (Path object : Oracle.objects()) {
             Loaded l = load(object);
@@ -117,11 +121,25 @@ class BtfExtTest {
             for (String line : log.split("\n")) {
                 Matcher m = relo.matcher(line);
                 if (m.find() && !line.contains("candidate")) {
-                    expected.add(m.group(1) + " [" + m.group(2) + "] " + m.group(3));
+                    String detail = m.group(3) != null ? "::" + m.group(3) : m.group(4) != null ? m.group(4) : "";
+                    expected.add(m.group(1) + " [" + m.group(2) + "] " + detail);
                 }
             }
             List<String> actual = new ArrayList<>();
-            l.ext().coreRelos().values().forEach(rs -> rs.forEach(r -> actual.add(r.kind().libbpfName() + " [" + r.typeId() + "] " + r.accessString())));
+            for (List<BtfExt.CoreRelo> relos : l.ext().coreRelos().values()) {
+                for (BtfExt.CoreRelo r : relos) {
+                    String detail = switch (r.kind()) {
+                        case TYPE_ID_LOCAL, TYPE_ID_TARGET, TYPE_EXISTS, TYPE_SIZE, TYPE_MATCHES -> {
+                            assertEquals("0", r.accessString());
+                            yield "";
+                        }
+                        case ENUMVAL_EXISTS, ENUMVAL_VALUE -> "::" + ((BtfType.Enumeration) l.btf().type(l.btf().resolve(r.typeId())))
+                                .values().get(Integer.parseInt(r.accessString())).name();
+                        default -> r.accessString();
+                    };
+                    actual.add(r.kind().libbpfName() + " [" + r.typeId() + "] " + detail);
+                }
+            }
             assertEquals(expected.stream().sorted().toList(), actual.stream().sorted().toList(), object.toString());
         }
         assertTrue(objectsWithRelos > 0, "no object with CO-RE relocations to check");

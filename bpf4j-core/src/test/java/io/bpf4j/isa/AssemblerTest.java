@@ -46,6 +46,8 @@ class AssemblerTest {
             assertTrue(!c.asm().isEmpty(), test + " has no asm");
             List<Instruction> program = c.program();
             assertTrue(!program.isEmpty(), test + " assembled to nothing");
+            assertEquals(program, Instructions.decode(Instructions.encode(program, ByteOrder.LITTLE_ENDIAN),
+                    ByteOrder.LITTLE_ENDIAN), test + ": decode(encode(program))");
             assertTrue(c.result().isPresent() || c.error().isPresent(), test + " expects nothing");
             if (c.raw().length > 0) {
                 assertArrayEquals(c.raw(), Instructions.encode(program, ByteOrder.LITTLE_ENDIAN), test.toString());

@@ -197,7 +197,7 @@ class InstructionsTest {
     void arbitrarySlotsDecodeOrFailCleanly() {
         Random random = new Random(42);
         int accepted = 0;
-        for (int iteration = 0; iteration < 60_000; iteration++) {
+        for (int iteration = 0; iteration < 20_000; iteration++) {
             byte[] code = new byte[16];
             random.nextBytes(code);
             code[0] = (byte) (iteration & 0xff);
@@ -220,7 +220,7 @@ class InstructionsTest {
                 assertTrue(e.getMessage().startsWith("instruction "), e.getMessage());
             }
         }
-        assertTrue(accepted > 1_000, "accepted " + accepted);
+        assertTrue(accepted > 500, "accepted " + accepted);
     }
 
     /** The conformance suite's raw programs with a non-zero unused field are rejected. */

@@ -11,8 +11,13 @@ import io.bpf4j.kernel.sys.Layouts.ProgLoad;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import io.bpf4j.isa.AluOp;
+import io.bpf4j.isa.Instruction;
+import io.bpf4j.isa.Instructions;
+import io.bpf4j.isa.JumpOp;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.List;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -43,7 +48,7 @@ public final class FeatureProbe {
 
     /** Whether programs of {@code type} load ({@code r0 = 0; exit}, with what the type needs). */
     public static boolean programType(ProgramType type) {
-        return probeProgram(type, insns(movImm(0, 0), exit()), false);
+        return probeProgram(type, encode(mov(0, 0), EXIT), false);
     }
 
     /**
@@ -55,33 +60,32 @@ public final class FeatureProbe {
     public static boolean helper(ProgramType type, int helperId) {
         return switch (type) {
             case TRACING, EXT, LSM, STRUCT_OPS -> false;
-            default -> probeProgram(type, insns(call(helperId), exit()), true);
+            default -> probeProgram(type, encode(new Instruction.CallHelper(helperId), EXIT), true);
         };
     }
 
     /** Whether programs of more than 4096 instructions load (Linux 5.3). */
     public static boolean largeInstructionLimit() {
-        byte[][] parts = new byte[MAXINSNS + 1][];
-        for (int i = 0; i < MAXINSNS; i++) {
-            parts[i] = movImm(0, 1);
-        }
-        parts[MAXINSNS] = exit();
-        return miscProbe(insns(parts));
+        Instruction[] program = new Instruction[MAXINSNS + 1];
+        java.util.Arrays.fill(program, mov(0, 1));
+        program[MAXINSNS] = EXIT;
+        return miscProbe(encode(program));
     }
 
     /** Whether bounded loops are verified (Linux 5.3). */
     public static boolean boundedLoops() {
-        return miscProbe(insns(movImm(0, 10), insn(0x17, 0, 0, 0, 1), insn(0x55, 0, 0, -2, 0), exit()));
+        return miscProbe(encode(mov(0, 10), new Instruction.AluImm(true, AluOp.SUB, 0, 1),
+                new Instruction.JumpImm(false, JumpOp.JNE, 0, 0, (short) -2), EXIT));
     }
 
     /** Whether the v2 jumps (JLT, JLE, JSLT, JSLE) exist (Linux 4.14). */
     public static boolean isaV2() {
-        return miscProbe(insns(movImm(0, 0), insn(0xa5, 0, 0, 1, 0), movImm(0, 1), exit()));
+        return miscProbe(encode(mov(0, 0), new Instruction.JumpImm(false, JumpOp.JLT, 0, 0, (short) 1), mov(0, 1), EXIT));
     }
 
     /** Whether 32-bit jumps (JMP32) exist (Linux 5.1). */
     public static boolean isaV3() {
-        return miscProbe(insns(movImm(0, 0), insn(0xa6, 0, 0, 1, 0), movImm(0, 1), exit()));
+        return miscProbe(encode(mov(0, 0), new Instruction.JumpImm(true, JumpOp.JLT, 0, 0, (short) 1), mov(0, 1), EXIT));
     }
 
     /** Whether maps of {@code type} can be created (with the sizes, flags and BTF the type needs). */
@@ -245,37 +249,13 @@ public final class FeatureProbe {
                 + Math.min(255, Integer.parseInt(m.group(3)));
     }
 
-    // A few encoders for the probe programs (little-endian register nibbles, as on the machines bpf4j runs on).
+    private static final Instruction EXIT = new Instruction.Exit();
 
-    private static byte[] insn(int code, int dst, int src, int off, int imm) {
-        return ByteBuffer.allocate(8).order(ByteOrder.nativeOrder())
-                .put((byte) code).put((byte) (ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN ? dst | src << 4 : src | dst << 4))
-                .putShort((short) off).putInt(imm).array();
+    private static Instruction mov(int dst, int imm) {
+        return new Instruction.AluImm(true, AluOp.MOV, dst, imm);
     }
 
-    private static byte[] movImm(int dst, int imm) {
-        return insn(0xb7, dst, 0, 0, imm);
-    }
-
-    private static byte[] call(int helper) {
-        return insn(0x85, 0, 0, 0, helper);
-    }
-
-    private static byte[] exit() {
-        return insn(0x95, 0, 0, 0, 0);
-    }
-
-    private static byte[] insns(byte[]... parts) {
-        int n = 0;
-        for (byte[] p : parts) {
-            n += p.length;
-        }
-        byte[] out = new byte[n];
-        int off = 0;
-        for (byte[] p : parts) {
-            System.arraycopy(p, 0, out, off, p.length);
-            off += p.length;
-        }
-        return out;
+    private static byte[] encode(Instruction... program) {
+        return Instructions.encode(List.of(program), ByteOrder.nativeOrder());
     }
 }

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
+import java.util.stream.IntStream;
 
 /**
  * Facts about the running kernel and switches that apply to every bpf() call.
@@ -83,22 +84,42 @@ public final class Kernel {
 
     /** Counts the CPUs of a kernel CPU list such as {@code 0-3,8,10-11}. */
     static int countCpus(String list) {
-        int count = 0;
+        return cpuList(list).length;
+    }
+
+    /** The CPUs of a kernel CPU list such as {@code 0-3,8,10-11}, in increasing order. */
+    static int[] cpuList(String list) {
+        IntStream.Builder cpus = IntStream.builder();
         for (String part : list.trim().split(",")) {
             if (part.isEmpty()) {
                 continue;
             }
             int dash = part.indexOf('-');
             try {
-                count += dash < 0 ? 1 : Integer.parseInt(part.substring(dash + 1)) - Integer.parseInt(part.substring(0, dash)) + 1;
+                int first = Integer.parseInt(dash < 0 ? part : part.substring(0, dash));
+                int last = dash < 0 ? first : Integer.parseInt(part.substring(dash + 1));
+                for (int c = first; c <= last; c++) {
+                    cpus.add(c);
+                }
             } catch (NumberFormatException e) {
                 throw new BpfException("malformed CPU list '" + list.trim() + "' at '" + part + "'");
             }
         }
-        if (count == 0) {
+        int[] result = cpus.build().toArray();
+        if (result.length == 0) {
             throw new BpfException("empty CPU list '" + list.trim() + "'");
         }
-        return count;
+        return result;
+    }
+
+    /** The CPUs online now, as {@code /sys/devices/system/cpu/online} lists them. */
+    public static int[] onlineCpus() {
+        Path p = Path.of("/sys/devices/system/cpu/online");
+        try {
+            return cpuList(Files.readString(p));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + p, e);
+        }
     }
 
     /** The kernel release, as {@code uname -r} prints it. */

@@ -189,6 +189,11 @@ public final class KernelMap implements BpfMap {
         return MapInfo.of(fd(), "read info of " + this);
     }
 
+    /** What {@code /proc/self/fdinfo} says of the map ({@code memlock}, {@code frozen}, {@code owner_prog_type}...). */
+    public java.util.Map<String, String> fdInfo() {
+        return FdInfo.fields(fd());
+    }
+
     /** Whether the map was frozen (from /proc fdinfo; false on kernels that do not say). */
     public boolean isFrozen() {
         return FdInfo.number(fd(), "frozen", 0) != 0;

@@ -162,6 +162,11 @@ public final class KernelProgram implements BpfProgram {
         return ProgramInfo.of(fd(), "read info of " + this);
     }
 
+    /** What {@code /proc/self/fdinfo} says of the program ({@code memlock}, {@code prog_jited}...). */
+    public java.util.Map<String, String> fdInfo() {
+        return FdInfo.fields(fd());
+    }
+
     /** Bytes of memory charged to the program, as fdinfo reports it. */
     public long memlock() {
         return FdInfo.number(fd(), "memlock", 0);

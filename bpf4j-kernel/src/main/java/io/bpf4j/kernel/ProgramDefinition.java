@@ -3,6 +3,10 @@ package io.bpf4j.kernel;
 import io.bpf4j.AttachType;
 import io.bpf4j.BpfFormatException;
 import io.bpf4j.ProgramType;
+import io.bpf4j.isa.Instruction;
+import io.bpf4j.isa.Instructions;
+import java.nio.ByteOrder;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -81,6 +85,11 @@ public record ProgramDefinition(
     public static ProgramDefinition of(ProgramType type, String name, byte[] instructions, String license) {
         return new ProgramDefinition(type, name, instructions.clone(), license, 0, 0, 0, 0, new byte[0], 0, new byte[0],
                 0, 0, 0, 0, 0);
+    }
+
+    /** A program of {@code instructions}, encoded in this machine's byte order. */
+    public static ProgramDefinition of(ProgramType type, String name, List<? extends Instruction> instructions, String license) {
+        return of(type, name, Instructions.encode(instructions, ByteOrder.nativeOrder()), license);
     }
 
     /** How many instructions (8-byte slots, a 64-bit load counting two). */

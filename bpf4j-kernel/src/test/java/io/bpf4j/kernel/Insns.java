@@ -1,56 +1,61 @@
 package io.bpf4j.kernel;
 
+import io.bpf4j.isa.AluOp;
+import io.bpf4j.isa.Instruction;
+import io.bpf4j.isa.Instructions;
+import io.bpf4j.isa.JumpOp;
+import io.bpf4j.isa.PseudoSource;
+import io.bpf4j.isa.Size;
 import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.List;
 
-/** Encodes the few instructions the kernel tests need (until tests can use io.bpf4j.isa). */
+/** The few encoded instructions the kernel tests need, from io.bpf4j.isa's model. */
 final class Insns {
     private Insns() {}
 
-    static byte[] insn(int code, int dst, int src, int off, int imm) {
-        return ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)
-                .put((byte) code).put((byte) (dst | src << 4)).putShort((short) off).putInt(imm).array();
+    private static byte[] encode(Instruction... program) {
+        return Instructions.encode(List.of(program), ByteOrder.nativeOrder());
     }
 
     static byte[] movImm(int dst, int imm) {
-        return insn(0xb7, dst, 0, 0, imm);
+        return encode(new Instruction.AluImm(true, AluOp.MOV, dst, imm));
     }
 
     static byte[] movReg(int dst, int src) {
-        return insn(0xbf, dst, src, 0, 0);
+        return encode(new Instruction.AluReg(true, AluOp.MOV, dst, src));
     }
 
     static byte[] addImm(int dst, int imm) {
-        return insn(0x07, dst, 0, 0, imm);
+        return encode(new Instruction.AluImm(true, AluOp.ADD, dst, imm));
     }
 
     static byte[] exit() {
-        return insn(0x95, 0, 0, 0, 0);
+        return encode(new Instruction.Exit());
     }
 
     static byte[] call(int helper) {
-        return insn(0x85, 0, 0, 0, helper);
+        return encode(new Instruction.CallHelper(helper));
     }
 
     /** {@code *(u32 *)(dst + off) = src}. */
     static byte[] stxW(int dst, int src, int off) {
-        return insn(0x63, dst, src, off, 0);
+        return encode(new Instruction.Store(Size.W, dst, src, (short) off));
     }
 
     /** {@code dst = *(u32 *)(src + off)}. */
     static byte[] ldxW(int dst, int src, int off) {
-        return insn(0x61, dst, src, off, 0);
+        return encode(new Instruction.Load(Size.W, false, dst, src, (short) off));
     }
 
     /** {@code if dst == imm goto +off}. */
     static byte[] jeqImm(int dst, int imm, int off) {
-        return insn(0x15, dst, 0, off, imm);
+        return encode(new Instruction.JumpImm(false, JumpOp.JEQ, dst, imm, (short) off));
     }
 
-    /** A 64-bit immediate load (two slots); {@code src} 1 is a map fd, 2 a map value. */
-    static byte[] ldImm64(int dst, int src, int lo, int hi) {
-        return cat(insn(0x18, dst, src, 0, lo), insn(0, 0, 0, 0, hi));
+    /** A 64-bit immediate load of a map fd ({@code source} MAP_FD) or a map value address (MAP_VALUE, {@code hi} the offset). */
+    static byte[] ldImm64(int dst, PseudoSource source, int lo, int hi) {
+        return encode(new Instruction.LoadImm64(dst, source, (long) hi << 32 | Integer.toUnsignedLong(lo)));
     }
 
     static byte[] cat(byte[]... parts) {
@@ -73,7 +78,7 @@ final class Insns {
                 stxW(10, 1, -4),
                 movReg(2, 10),
                 addImm(2, -4),
-                ldImm64(1, 1, mapFd, 0),
+                ldImm64(1, PseudoSource.MAP_FD, mapFd, 0),
                 call(1),
                 jeqImm(0, 0, 1),
                 ldxW(0, 0, 0),

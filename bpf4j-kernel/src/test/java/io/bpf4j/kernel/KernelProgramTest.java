@@ -111,7 +111,7 @@ class KernelProgramTest {
                 returning(7),
                 Insns.lookupFirstWord(hash.fd()),
                 // r1 = &array[0] + 4 (BPF_PSEUDO_MAP_VALUE), r0 = *(u32 *)r1
-                cat(ldImm64(1, 2, array.fd(), 4), ldxW(0, 1, 0), exit()),
+                cat(ldImm64(1, io.bpf4j.isa.PseudoSource.MAP_VALUE, array.fd(), 4), ldxW(0, 1, 0), exit()),
             };
             ProgramTag.Digest digest = ProgramTag.Digest.forRelease(Kernel.release());
             for (byte[] insns : programs) {

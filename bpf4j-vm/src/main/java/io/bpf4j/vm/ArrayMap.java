@@ -120,9 +120,7 @@ final class ArrayMap extends VmMap {
         byte[] out = new byte[userValueSize()];
         int at = index * elementSize;
         if (perCpu) {
-            for (int c = 0; c < copies; c++) {
-                System.arraycopy(values, at + c * stride, out, c * stride, valueSize());
-            }
+            System.arraycopy(values, at, out, 0, elementSize); // every CPU's copy, padding included, as the kernel copies
         } else {
             System.arraycopy(values, at, out, 0, valueSize());
         }
@@ -137,9 +135,7 @@ final class ArrayMap extends VmMap {
         }
         int at = index(key, 0) * elementSize;
         if (perCpu) {
-            for (int c = 0; c < copies; c++) {
-                System.arraycopy(value, c * stride, values, at + c * stride, valueSize());
-            }
+            System.arraycopy(value, 0, values, at, elementSize);
         } else {
             System.arraycopy(value, 0, values, at, valueSize());
         }

@@ -26,16 +26,18 @@ final class Checksum {
         return (int) (~s & 0xffff);
     }
 
-    /** csum_partial over {@code len} bytes (a multiple of 4) with a seed. */
+    /** csum_partial (x86-64): little-endian 64-bit words, the last one zero-padded, with a seed. */
     static int partial(byte[] b, int off, int len, int seed) {
         long sum = seed & M32;
         int i = 0;
         for (; i + 8 <= len; i += 8) {
             sum = add64(sum, Memory.getLong(b, off + i));
         }
-        if (i < len) {
-            sum = add64(sum, Memory.getInt(b, off + i) & M32);
+        long tail = 0;
+        for (int j = len - 1; j >= i; j--) {
+            tail = tail << 8 | (b[off + j] & 0xff);
         }
+        sum = add64(sum, tail);
         return add((int) (sum >>> 32), (int) sum);
     }
 
@@ -50,7 +52,7 @@ final class Checksum {
         return s >>> 16;
     }
 
-    /** bpf_csum_diff (Linux 6.13 and later): the 16-bit difference of two buffers, seeded. */
+    /** bpf_csum_diff (Linux 6.13 and later): the 16-bit difference of two buffers of any length, seeded. */
     static int diff(byte[] from, int fromOff, int fromSize, byte[] to, int toOff, int toSize, int seed) {
         if (fromSize > 0 && toSize > 0) {
             return from32to16(sub(partial(to, toOff, toSize, seed), partial(from, fromOff, fromSize, 0)));

@@ -1,22 +1,26 @@
 package io.bpf4j.vm;
 
+import io.bpf4j.BpfFormatException;
 import io.bpf4j.ProgramType;
+import io.bpf4j.isa.AluOp;
+import io.bpf4j.isa.AtomicOp;
+import io.bpf4j.isa.Instruction;
+import io.bpf4j.isa.Instructions;
+import io.bpf4j.isa.JumpOp;
+import io.bpf4j.isa.PseudoSource;
+import io.bpf4j.isa.Size;
+import java.nio.ByteOrder;
 import java.util.HexFormat;
 import java.util.function.IntFunction;
 
 /**
- * Checks raw BPF instructions the way the kernel checks their encoding (reserved fields
- * zero, registers in range, r10 never written, jumps inside the program and never into
- * the middle of a 64-bit load, helpers and maps known) and translates each into the
- * interpreter's packed form ({@link Op#pack}). Map references of {@code ld_imm64} become
+ * Checks BPF instructions as the kernel does before running them (the ISA's strict
+ * decoding: reserved fields zero, registers in range, known opcodes; then r10 never
+ * written, jumps inside the program and never into the middle of a 64-bit load, helpers
+ * and maps known) and translates each into the interpreter's packed form ({@link Op#pack}). Map references of {@code ld_imm64} become
  * the map's address; a function reference becomes a function pointer.
  */
 final class Decoder {
-    private static final int LD = 0, LDX = 1, ST = 2, STX = 3, ALU = 4, JMP = 5, JMP32 = 6, ALU64 = 7;
-    private static final int PSEUDO_MAP_FD = 1, PSEUDO_MAP_VALUE = 2, PSEUDO_BTF_ID = 3, PSEUDO_FUNC = 4;
-    private static final int PSEUDO_MAP_IDX = 5, PSEUDO_MAP_IDX_VALUE = 6;
-    private static final int PSEUDO_CALL = 1, PSEUDO_KFUNC_CALL = 2;
-
     private final String name;
     private final ProgramType type;
     private final long[] raw;
@@ -74,7 +78,7 @@ final class Decoder {
             if (secondHalf[pc]) {
                 continue;
             }
-            out[pc] = decode(pc);
+            out[pc] = translate(pc, instruction(pc));
         }
         checkJumpTargets();
         int last = raw.length - 1;
@@ -85,247 +89,185 @@ final class Decoder {
         return new Code(name, type, out, raw);
     }
 
-    private long decode(int pc) {
-        long w = raw[pc];
-        int code = (int) w & 0xff;
-        int dst = (int) (w >>> 8) & 0xf;
-        int src = (int) (w >>> 12) & 0xf;
-        int off = (short) (w >>> 16);
-        int imm = (int) (w >>> 32);
-        if (dst > 10 || src > 10) {
-            throw invalid(pc, "register r" + Math.max(dst, src) + " does not exist");
+    /** The instruction at slot {@code pc}, checked by the ISA's strict decoder (reserved fields, registers, opcodes). */
+    private Instruction instruction(int pc) {
+        int slots = ((int) raw[pc] & 0xff) == 0x18 && pc + 1 < raw.length ? 2 : 1;
+        byte[] bytes = new byte[slots * 8];
+        for (int i = 0; i < slots; i++) {
+            Memory.putLong(bytes, i * 8, raw[pc + i]);
         }
-        return switch (code & 7) {
-            case ALU, ALU64 -> alu(pc, code, dst, src, off, imm);
-            case JMP, JMP32 -> jump(pc, code, dst, src, off, imm);
-            case LD -> ld(pc, code, dst, src, off, imm);
-            case LDX -> ldx(pc, code, dst, src, off, imm);
-            case ST -> st(pc, code, dst, src, off, imm);
-            default -> stx(pc, code, dst, src, off, imm);
+        try {
+            return Instructions.decode(bytes, ByteOrder.LITTLE_ENDIAN).getFirst();
+        } catch (BpfFormatException e) {
+            String message = e.getMessage();
+            int colon = message.indexOf(": ");
+            throw invalid(pc, message.startsWith("instruction 0 at byte offset 0") && colon > 0
+                    ? message.substring(colon + 2) : message);
+        }
+    }
+
+    private long translate(int pc, Instruction insn) {
+        return switch (insn) {
+            case Instruction.AluImm(boolean alu64, AluOp op, int dst, int imm) -> {
+                writes(pc, dst);
+                yield Op.pack(alu(op, alu64, false), dst, 0, 0, imm);
+            }
+            case Instruction.AluReg(boolean alu64, AluOp op, int dst, int src) -> {
+                writes(pc, dst);
+                yield Op.pack(alu(op, alu64, true), dst, src, 0, 0);
+            }
+            case Instruction.MoveSignExtend(boolean alu64, int dst, int src, Size from) -> {
+                writes(pc, dst);
+                int op = switch (from) {
+                    case B -> alu64 ? Op.MOVSX64_8 : Op.MOVSX32_8;
+                    case H -> alu64 ? Op.MOVSX64_16 : Op.MOVSX32_16;
+                    default -> Op.MOVSX64_32;
+                };
+                yield Op.pack(op, dst, src, 0, 0);
+            }
+            case Instruction.ByteSwap(Instruction.ByteSwap.Kind kind, int dst, int width) -> {
+                writes(pc, dst);
+                int op = kind == Instruction.ByteSwap.Kind.LE
+                        ? (width == 16 ? Op.ZEXT16 : width == 32 ? Op.ZEXT32 : Op.NOP)
+                        : (width == 16 ? Op.BSWAP16 : width == 32 ? Op.BSWAP32 : Op.BSWAP64);
+                yield Op.pack(op, dst, 0, 0, width);
+            }
+            case Instruction.Jump(short offset) -> Op.pack(Op.JA, 0, 0, offset, 0);
+            case Instruction.JumpLong(int imm) -> Op.pack(Op.JA32, 0, 0, 0, imm);
+            case Instruction.JumpImm(boolean jmp32, JumpOp op, int dst, int imm, short offset) ->
+                    Op.pack(condition(op, jmp32, false), dst, 0, offset, imm);
+            case Instruction.JumpReg(boolean jmp32, JumpOp op, int dst, int src, short offset) ->
+                    Op.pack(condition(op, jmp32, true), dst, src, offset, 0);
+            case Instruction.CallHelper(int id) -> {
+                if (!VmHelpers.exists(id)) {
+                    throw invalid(pc, VmHelpers.describe(id) + " is not available in the VM");
+                }
+                yield Op.pack(Op.CALL_HELPER, 0, 0, 0, id);
+            }
+            case Instruction.CallLocal(int imm) -> {
+                target(pc, pc + 1L + imm);
+                yield Op.pack(Op.CALL_LOCAL, 0, 0, 0, imm);
+            }
+            case Instruction.CallKfunc(int btfId, short offset) ->
+                    throw invalid(pc, "kfunc calls (BTF id " + btfId + ") are not available in the VM");
+            case Instruction.CallIndirect(int dst) -> Op.pack(Op.CALLX, dst, 0, 0, 0);
+            case Instruction.Exit() -> Op.pack(Op.EXIT, 0, 0, 0, 0);
+            case Instruction.MayGoto(short offset) -> Op.pack(Op.MAY_GOTO, 0, 0, offset, 0);
+            case Instruction.Load(Size size, boolean signExtend, int dst, int src, short offset) -> {
+                writes(pc, dst);
+                yield Op.pack((signExtend ? Op.LDXS_B : Op.LDX_B) + sizeIndex(size), dst, src, offset, 0);
+            }
+            case Instruction.StoreImm(Size size, int dst, short offset, int imm) ->
+                    Op.pack(Op.ST_B + sizeIndex(size), dst, 0, offset, imm);
+            case Instruction.Store(Size size, int dst, int src, short offset) ->
+                    Op.pack(Op.STX_B + sizeIndex(size), dst, src, offset, 0);
+            case Instruction.Atomic(Size size, AtomicOp op, int dst, int src, short offset) -> atomic(pc, size, op, dst, src,
+                    offset);
+            case Instruction.LoadImm64(int dst, PseudoSource source, long imm64) -> {
+                writes(pc, dst);
+                secondHalf[pc + 1] = true;
+                out[pc + 1] = immediate(pc, source, imm64);
+                yield Op.pack(Op.LDDW, dst, 0, 0, 0);
+            }
+            case Instruction.LoadPacket(Size size, boolean indirect, int src, int imm) -> {
+                if (!SkbContext.handles(type)) {
+                    throw invalid(pc, "legacy packet loads (BPF_ABS/BPF_IND) need a socket buffer program, not "
+                            + type.bpftoolName());
+                }
+                int sizeIndex = sizeIndex(size);
+                yield Op.pack((indirect ? Op.LD_IND_B : Op.LD_ABS_B) + sizeIndex, 0, src, 0, imm);
+            }
+            case Instruction.AddressSpaceCast c -> throw invalid(pc, "address space casts (BPF arenas) are not available in the VM");
         };
     }
 
-    private long alu(int pc, int code, int dst, int src, int off, int imm) {
-        boolean is64 = (code & 7) == ALU64;
-        boolean reg = (code & 0x08) != 0;
-        int aluOp = code & 0xf0;
-        writes(pc, dst);
-        if (aluOp == 0xd0) { // byte swap
-            if (src != 0 || off != 0) {
-                throw reserved(pc);
+    /** The interpreter operation of an ALU operation: IMM forms, 32-bit ones 32 further on, REG forms one after. */
+    private static int alu(AluOp op, boolean alu64, boolean reg) {
+        int base = switch (op) {
+            case ADD -> Op.ADD64_IMM;
+            case SUB -> Op.SUB64_IMM;
+            case MUL -> Op.MUL64_IMM;
+            case DIV -> Op.DIV64_IMM;
+            case SDIV -> Op.SDIV64_IMM;
+            case OR -> Op.OR64_IMM;
+            case AND -> Op.AND64_IMM;
+            case LSH -> Op.LSH64_IMM;
+            case RSH -> Op.RSH64_IMM;
+            case NEG -> Op.NEG64;
+            case MOD -> Op.MOD64_IMM;
+            case SMOD -> Op.SMOD64_IMM;
+            case XOR -> Op.XOR64_IMM;
+            case MOV -> Op.MOV64_IMM;
+            case ARSH -> Op.ARSH64_IMM;
+        };
+        return base + (alu64 ? 0 : Op.ADD32_IMM - Op.ADD64_IMM) + (reg && op != AluOp.NEG ? 1 : 0);
+    }
+
+    private static int condition(JumpOp op, boolean jmp32, boolean reg) {
+        int index = switch (op) {
+            case JEQ -> 0;
+            case JGT -> 1;
+            case JGE -> 2;
+            case JSET -> 3;
+            case JNE -> 4;
+            case JSGT -> 5;
+            case JSGE -> 6;
+            case JLT -> 7;
+            case JLE -> 8;
+            case JSLT -> 9;
+            case JSLE -> 10;
+            default -> throw new IllegalArgumentException(op + " is not a condition");
+        };
+        return (jmp32 ? Op.JEQ32_IMM : Op.JEQ_IMM) + 2 * index + (reg ? 1 : 0);
+    }
+
+    private long atomic(int pc, Size size, AtomicOp op, int dst, int src, short offset) {
+        int s = sizeIndex(size);
+        return switch (op) {
+            case LOAD_ACQUIRE -> {
+                writes(pc, dst);
+                yield Op.pack(Op.LOAD_ACQ_B + s, dst, src, offset, op.imm());
             }
-            if (imm != 16 && imm != 32 && imm != 64) {
-                throw invalid(pc, "byte swap width " + imm + " is not 16, 32 or 64");
-            }
-            if (is64 && reg) {
-                throw invalid(pc, "unknown opcode 0x" + Integer.toHexString(code));
-            }
-            boolean swap = is64 || reg;
-            int op = swap ? (imm == 16 ? Op.BSWAP16 : imm == 32 ? Op.BSWAP32 : Op.BSWAP64)
-                    : (imm == 16 ? Op.ZEXT16 : imm == 32 ? Op.ZEXT32 : Op.NOP);
-            return Op.pack(op, dst, 0, 0, imm);
-        }
-        if (aluOp == 0x80) { // neg
-            if (reg || src != 0 || off != 0 || imm != 0) {
-                throw reserved(pc);
-            }
-            return Op.pack(is64 ? Op.NEG64 : Op.NEG32, dst, 0, 0, 0);
-        }
-        if (aluOp > 0xc0) {
-            throw invalid(pc, "unknown opcode 0x" + Integer.toHexString(code));
-        }
-        if (reg ? imm != 0 : src != 0) {
-            throw reserved(pc);
-        }
-        boolean signed = false;
-        int op;
-        switch (aluOp) {
-            case 0x30, 0x90 -> { // div, mod: offset 1 means signed
-                if (off != 0 && off != 1) {
-                    throw reserved(pc);
-                }
-                signed = off == 1;
-                op = aluOp == 0x30 ? (signed ? Op.SDIV64_IMM : Op.DIV64_IMM) : (signed ? Op.SMOD64_IMM : Op.MOD64_IMM);
-            }
-            case 0xb0 -> { // mov, movsx
-                if (off != 0) {
-                    if (!reg || !(off == 8 || off == 16 || off == 32 && is64)) {
-                        throw invalid(pc, "sign-extending move with offset " + off);
-                    }
-                    int sx = is64 ? (off == 8 ? Op.MOVSX64_8 : off == 16 ? Op.MOVSX64_16 : Op.MOVSX64_32)
-                            : (off == 8 ? Op.MOVSX32_8 : Op.MOVSX32_16);
-                    return Op.pack(sx, dst, src, 0, 0);
-                }
-                op = Op.MOV64_IMM;
-            }
+            case STORE_RELEASE -> Op.pack(Op.STORE_REL_B + s, dst, src, offset, op.imm());
+            case CMPXCHG -> Op.pack(size == Size.DW ? Op.CMPXCHG_DW : Op.CMPXCHG_W, dst, src, offset, op.imm());
             default -> {
-                if (off != 0) {
-                    throw reserved(pc);
+                if (op.fetches()) {
+                    writes(pc, src);
                 }
-                op = switch (aluOp) {
-                    case 0x00 -> Op.ADD64_IMM;
-                    case 0x10 -> Op.SUB64_IMM;
-                    case 0x20 -> Op.MUL64_IMM;
-                    case 0x40 -> Op.OR64_IMM;
-                    case 0x50 -> Op.AND64_IMM;
-                    case 0x60 -> Op.LSH64_IMM;
-                    case 0x70 -> Op.RSH64_IMM;
-                    case 0xa0 -> Op.XOR64_IMM;
-                    default -> Op.ARSH64_IMM;
-                };
+                yield Op.pack(size == Size.DW ? Op.ATOMIC_DW : Op.ATOMIC_W, dst, src, offset, op.imm());
             }
-        }
-        // The 32-bit op of each pair sits at a fixed distance (ADD32_IMM - ADD64_IMM), the REG form one after.
-        if (!is64) {
-            op += Op.ADD32_IMM - Op.ADD64_IMM;
-        }
-        if (reg) {
-            op += 1;
-        }
-        return Op.pack(op, dst, src, 0, imm);
+        };
     }
 
-    private long jump(int pc, int code, int dst, int src, int off, int imm) {
-        boolean is32 = (code & 7) == JMP32;
-        boolean reg = (code & 0x08) != 0;
-        int jmpOp = code & 0xf0;
-        switch (jmpOp) {
-            case 0x00 -> { // ja
-                if (reg || dst != 0 || src != 0 || (is32 ? off != 0 : imm != 0)) {
-                    throw reserved(pc);
-                }
-                return is32 ? Op.pack(Op.JA32, 0, 0, 0, imm) : Op.pack(Op.JA, 0, 0, off, 0);
-            }
-            case 0x80 -> { // call
-                if (is32) {
-                    throw invalid(pc, "unknown opcode 0x" + Integer.toHexString(code));
-                }
-                if (reg) {
-                    if (src != 0 || off != 0 || imm != 0) {
-                        throw reserved(pc);
-                    }
-                    return Op.pack(Op.CALLX, dst, 0, 0, 0);
-                }
-                if (dst != 0 || off != 0) {
-                    throw reserved(pc);
-                }
-                return switch (src) {
-                    case 0 -> {
-                        if (!VmHelpers.exists(imm)) {
-                            throw invalid(pc, VmHelpers.describe(imm) + " is not available in the VM");
-                        }
-                        yield Op.pack(Op.CALL_HELPER, 0, 0, 0, imm);
-                    }
-                    case PSEUDO_CALL -> {
-                        target(pc, pc + 1L + imm);
-                        yield Op.pack(Op.CALL_LOCAL, 0, 0, 0, imm);
-                    }
-                    case PSEUDO_KFUNC_CALL -> throw invalid(pc, "kfunc calls (BTF id " + imm + ") are not available in the VM");
-                    default -> throw reserved(pc);
-                };
-            }
-            case 0x90 -> { // exit
-                if (is32 || reg || dst != 0 || src != 0 || off != 0 || imm != 0) {
-                    throw is32 ? invalid(pc, "unknown opcode 0x" + Integer.toHexString(code)) : reserved(pc);
-                }
-                return Op.pack(Op.EXIT, 0, 0, 0, 0);
-            }
-            case 0xe0 -> { // may_goto
-                if (is32 || reg || dst != 0 || src != 0 || imm != 0) {
-                    throw is32 || reg ? invalid(pc, "unknown opcode 0x" + Integer.toHexString(code)) : reserved(pc);
-                }
-                return Op.pack(Op.MAY_GOTO, 0, 0, off, 0);
-            }
-            case 0xf0 -> throw invalid(pc, "unknown opcode 0x" + Integer.toHexString(code));
-            default -> {
-                if (reg ? imm != 0 : src != 0) {
-                    throw reserved(pc);
-                }
-                int index = switch (jmpOp) {
-                    case 0x10 -> 0; // jeq
-                    case 0x20 -> 1; // jgt
-                    case 0x30 -> 2; // jge
-                    case 0x40 -> 3; // jset
-                    case 0x50 -> 4; // jne
-                    case 0x60 -> 5; // jsgt
-                    case 0x70 -> 6; // jsge
-                    case 0xa0 -> 7; // jlt
-                    case 0xb0 -> 8; // jle
-                    case 0xc0 -> 9; // jslt
-                    default -> 10; // jsle
-                };
-                int op = (is32 ? Op.JEQ32_IMM : Op.JEQ_IMM) + 2 * index + (reg ? 1 : 0);
-                return Op.pack(op, dst, src, off, imm);
-            }
-        }
-    }
-
-    private long ld(int pc, int code, int dst, int src, int off, int imm) {
-        if (code == 0x18) {
-            return lddw(pc, dst, src, off, imm);
-        }
-        int mode = code & 0xe0;
-        int size = code & 0x18;
-        if ((mode != 0x20 && mode != 0x40) || size == 0x18) {
-            throw invalid(pc, "unknown opcode 0x" + Integer.toHexString(code));
-        }
-        if (dst != 0 || off != 0 || (mode == 0x20 && src != 0)) {
-            throw reserved(pc);
-        }
-        if (!SkbContext.handles(type)) {
-            throw invalid(pc, "legacy packet loads (BPF_ABS/BPF_IND) need a socket buffer program, not " + type);
-        }
-        int sizeIndex = size == 0x10 ? 0 : size == 0x08 ? 1 : 2;
-        return Op.pack((mode == 0x20 ? Op.LD_ABS_B : Op.LD_IND_B) + sizeIndex, 0, src, 0, imm);
-    }
-
-    private long lddw(int pc, int dst, int src, int off, int imm) {
-        if (pc + 1 >= raw.length) {
-            throw invalid(pc, "64-bit immediate load has no second half");
-        }
-        long next = raw[pc + 1];
-        if ((next & 0xffff_ffffL) != 0) {
-            throw invalid(pc + 1, "second half of a 64-bit immediate load uses reserved fields");
-        }
-        if (off != 0) {
-            throw reserved(pc);
-        }
-        writes(pc, dst);
-        secondHalf[pc + 1] = true;
-        int high = (int) (next >>> 32);
-        long value = switch (src) {
-            case 0 -> (imm & 0xffff_ffffL) | (long) high << 32;
-            case PSEUDO_MAP_FD, PSEUDO_MAP_IDX -> {
+    /** The value an {@code ld_imm64} loads: a constant, a map's or map value's address, or a function pointer. */
+    private long immediate(int pc, PseudoSource source, long imm64) {
+        int imm = (int) imm64;
+        int high = (int) (imm64 >>> 32);
+        return switch (source) {
+            case NONE -> imm64;
+            case MAP_FD, MAP_IDX -> {
                 if (high != 0) {
-                    throw reserved(pc);
+                    throw invalid(pc, "a map reference has a non-zero second immediate");
                 }
-                yield map(pc, src, imm).address();
+                yield map(pc, source, imm).address();
             }
-            case PSEUDO_MAP_VALUE, PSEUDO_MAP_IDX_VALUE -> {
-                VmMap map = map(pc, src, imm);
+            case MAP_VALUE, MAP_IDX_VALUE -> {
+                VmMap map = map(pc, source, imm);
                 long address = map.directValueAddress(high);
                 if (address == 0) {
-                    throw invalid(pc, "map '" + map.name() + "' (" + map.type() + ") has no value at offset " + high
-                            + " to point to");
+                    throw invalid(pc, "map '" + map.name() + "' (" + map.type().bpftoolName() + ") has no value at offset "
+                            + high + " to point to");
                 }
                 yield address;
             }
-            case PSEUDO_FUNC -> {
-                if (high != 0) {
-                    throw reserved(pc);
-                }
-                yield Memory.address(Memory.FUNCTIONS, target(pc, pc + 1L + imm));
-            }
-            case PSEUDO_BTF_ID -> throw invalid(pc, "kernel symbol references (BTF id " + imm + ") are not available in the VM");
-            default -> throw invalid(pc, "unknown 64-bit immediate kind (src " + src + ")");
+            case FUNC -> Memory.address(Memory.FUNCTIONS, target(pc, pc + 1L + imm));
+            case BTF_ID -> throw invalid(pc, "kernel symbol references (BTF id " + imm + ") are not available in the VM");
         };
-        out[pc + 1] = value;
-        return Op.pack(Op.LDDW, dst, 0, 0, 0);
     }
 
-    private VmMap map(int pc, int src, int imm) {
+    private VmMap map(int pc, PseudoSource source, int imm) {
         int fd = imm;
-        if (src == PSEUDO_MAP_IDX || src == PSEUDO_MAP_IDX_VALUE) {
+        if (source == PseudoSource.MAP_IDX || source == PseudoSource.MAP_IDX_VALUE) {
             if (imm < 0 || imm >= fdArray.length) {
                 throw invalid(pc, "map index " + imm + " is outside the fd array of " + fdArray.length + " entries");
             }
@@ -338,80 +280,13 @@ final class Decoder {
         return map;
     }
 
-    private long ldx(int pc, int code, int dst, int src, int off, int imm) {
-        int mode = code & 0xe0;
-        int size = code & 0x18;
-        if (imm != 0) {
-            throw reserved(pc);
-        }
-        writes(pc, dst);
-        int sizeIndex = sizeIndex(size);
-        if (mode == 0x60) {
-            return Op.pack(Op.LDX_B + sizeIndex, dst, src, off, 0);
-        }
-        if (mode == 0x80 && size != 0x18) {
-            return Op.pack(Op.LDXS_B + sizeIndex, dst, src, off, 0);
-        }
-        throw invalid(pc, "unknown opcode 0x" + Integer.toHexString(code));
-    }
-
-    private long st(int pc, int code, int dst, int src, int off, int imm) {
-        if ((code & 0xe0) != 0x60) {
-            throw invalid(pc, "unknown opcode 0x" + Integer.toHexString(code));
-        }
-        if (src != 0) {
-            throw reserved(pc);
-        }
-        return Op.pack(Op.ST_B + sizeIndex(code & 0x18), dst, 0, off, imm);
-    }
-
-    private long stx(int pc, int code, int dst, int src, int off, int imm) {
-        int mode = code & 0xe0;
-        int size = code & 0x18;
-        int sizeIndex = sizeIndex(size);
-        if (mode == 0x60) {
-            if (imm != 0) {
-                throw reserved(pc);
-            }
-            return Op.pack(Op.STX_B + sizeIndex, dst, src, off, 0);
-        }
-        if (mode != 0xc0) {
-            throw invalid(pc, "unknown opcode 0x" + Integer.toHexString(code));
-        }
-        switch (imm) {
-            case Op.LOAD_ACQUIRE -> {
-                writes(pc, dst);
-                return Op.pack(Op.LOAD_ACQ_B + sizeIndex, dst, src, off, imm);
-            }
-            case Op.STORE_RELEASE -> {
-                return Op.pack(Op.STORE_REL_B + sizeIndex, dst, src, off, imm);
-            }
-            default -> {
-                if (size != 0x00 && size != 0x18) {
-                    throw invalid(pc, "atomic operation 0x" + Integer.toHexString(imm) + " on a "
-                            + (size == 0x10 ? "byte" : "half word"));
-                }
-                boolean dw = size == 0x18;
-                int rmw = imm & ~Op.ATOMIC_FETCH;
-                if (imm == Op.ATOMIC_CMPXCHG) {
-                    return Op.pack(dw ? Op.CMPXCHG_DW : Op.CMPXCHG_W, dst, src, off, imm);
-                }
-                if (imm == Op.ATOMIC_XCHG
-                        || rmw == Op.ATOMIC_ADD || rmw == Op.ATOMIC_OR || rmw == Op.ATOMIC_AND || rmw == Op.ATOMIC_XOR) {
-                    return Op.pack(dw ? Op.ATOMIC_DW : Op.ATOMIC_W, dst, src, off, imm);
-                }
-                throw invalid(pc, "unknown atomic operation 0x" + Integer.toHexString(imm));
-            }
-        }
-    }
-
     /** B, H, W, DW as 0..3, in the order the Op constants use. */
-    private static int sizeIndex(int size) {
+    private static int sizeIndex(Size size) {
         return switch (size) {
-            case 0x10 -> 0;
-            case 0x08 -> 1;
-            case 0x00 -> 2;
-            default -> 3;
+            case B -> 0;
+            case H -> 1;
+            case W -> 2;
+            case DW -> 3;
         };
     }
 
@@ -436,14 +311,11 @@ final class Decoder {
             long insn = out[pc];
             int op = Op.op(insn);
             long t;
-            if (op == Op.JA32) {
-                t = pc + 1L + Op.imm(insn);
-            } else if (op == Op.CALL_LOCAL) {
+            if (op == Op.JA32 || op == Op.CALL_LOCAL) {
                 t = pc + 1L + Op.imm(insn);
             } else if (op == Op.JA || op == Op.MAY_GOTO || op >= Op.JEQ_IMM && op <= Op.JSLE32_REG) {
                 t = pc + 1L + Op.off(insn);
-            } else if (op == Op.LDDW && Memory.regionId(out[pc + 1]) == Memory.FUNCTIONS
-                    && (raw[pc] >>> 12 & 0xf) == PSEUDO_FUNC) {
+            } else if (op == Op.LDDW && (raw[pc] >>> 12 & 0xf) == PseudoSource.FUNC.code()) {
                 t = (int) out[pc + 1];
             } else {
                 continue;
@@ -453,10 +325,6 @@ final class Decoder {
                 throw invalid(pc, "jump target " + target + " is the second half of a 64-bit immediate load");
             }
         }
-    }
-
-    private VmException reserved(int pc) {
-        return invalid(pc, "instruction uses reserved fields");
     }
 
     private VmException invalid(int pc, String what) {

@@ -235,9 +235,8 @@ final class HashTableMap extends VmMap {
         int at = s * elementSize;
         int vs = valueSize();
         if (cpu < 0) {
-            for (int c = 0; c < copies; c++) {
-                System.arraycopy(value, valueOff + c * stride, values, at + c * stride, vs);
-            }
+            // Userspace writes every CPU's copy of a per-CPU value whole, padding included, as the kernel does.
+            System.arraycopy(value, valueOff, values, at, perCpu ? elementSize : vs);
         } else {
             if (created && perCpu) {
                 Arrays.fill(values, at, at + elementSize, (byte) 0);
@@ -322,9 +321,7 @@ final class HashTableMap extends VmMap {
             return Optional.empty();
         }
         byte[] out = new byte[userValueSize()];
-        for (int c = 0; c < copies; c++) {
-            System.arraycopy(values, s * elementSize + c * stride, out, c * stride, valueSize());
-        }
+        System.arraycopy(values, s * elementSize, out, 0, out.length);
         return Optional.of(out);
     }
 

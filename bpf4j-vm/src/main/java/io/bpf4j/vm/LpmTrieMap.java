@@ -83,6 +83,9 @@ final class LpmTrieMap extends VmMap {
 
     private synchronized Node longestMatch(byte[] key, int keyOff) {
         int prefix = Memory.getInt(key, keyOff);
+        if (Integer.compareUnsigned(prefix, maxPrefix) > 0) {
+            return null;
+        }
         Node found = null;
         for (Node node = root; node != null; ) {
             int matched = match(node, key, keyOff, prefix);

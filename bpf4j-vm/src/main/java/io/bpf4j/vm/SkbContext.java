@@ -10,7 +10,8 @@ import java.util.Arrays;
  * {@code struct __sk_buff} (192 bytes) over a packet built as the kernel's
  * {@code bpf_prog_test_run_skb} builds it: 64 bytes of headroom, the protocol and packet
  * type worked out from the Ethernet header as {@code eth_type_trans} does on the loopback
- * device, the socket's family and addresses taken from an IPv4 or IPv6 header. tc
+ * device, the socket's family and addresses taken from an IPv4 or IPv6 header (which
+ * must be whole: the kernel refuses shorter IP packets). tc
  * programs see the packet from its Ethernet header; the others from the network header,
  * and get the Ethernet header back zeroed in data out. Only the fields the kernel lets
  * userspace set are accepted in the context in, and only the fields the kernel writes
@@ -63,6 +64,12 @@ final class SkbContext implements ProgramContext, ContextAccess {
         int network = mac + ETH_HLEN;
         data = l2 ? mac : network;
         end = mac + in.length;
+        int proto = (in[12] & 0xff) << 8 | (in[13] & 0xff);
+        int ipHeader = proto == 0x0800 ? 20 : proto == 0x86dd ? 40 : 0;
+        if (in.length - ETH_HLEN < ipHeader) {
+            throw ProgramContext.invalid(program, "EINVAL", "an IPv" + (ipHeader == 20 ? "4" : "6") + " packet needs "
+                    + ipHeader + " bytes of IP header after the Ethernet header");
+        }
         int wireLen = Memory.getInt(ctxIn, WIRE_LEN);
         int len = end - data;
         if (wireLen != 0 && (wireLen < len || wireLen > 65536) || Memory.getInt(ctxIn, GSO_SEGS) > 65535) {
@@ -131,36 +138,27 @@ final class SkbContext implements ProgramContext, ContextAccess {
     /** eth_type_trans on the loopback device (address 00:00:00:00:00:00). */
     private static int packetType(byte[] p) {
         boolean zero = true;
-        boolean broadcast = true;
         for (int i = 0; i < 6; i++) {
             zero &= p[i] == 0;
-            broadcast &= p[i] == (byte) 0xff;
         }
         if (zero) {
             return 0; // PACKET_HOST
         }
-        if ((p[0] & 1) != 0) {
-            return broadcast ? 1 : 2; // PACKET_BROADCAST, PACKET_MULTICAST
-        }
-        return 3; // PACKET_OTHERHOST
+        // The loopback device's broadcast address is all zeros, so ff:ff:ff:ff:ff:ff is just multicast.
+        return (p[0] & 1) != 0 ? 2 : 3; // PACKET_MULTICAST, PACKET_OTHERHOST
     }
 
     /** The test run's socket: family and addresses from the IP header (remote = destination, local = source). */
     private void socketAddresses(byte[] p) {
         int proto = (p[12] & 0xff) << 8 | (p[13] & 0xff);
-        int headLength = p.length - ETH_HLEN;
         if (proto == 0x0800) {
             Memory.putInt(skb, FAMILY, AF_INET);
-            if (headLength >= 20) {
-                System.arraycopy(p, ETH_HLEN + 16, skb, REMOTE_IP4, 4);
-                System.arraycopy(p, ETH_HLEN + 12, skb, LOCAL_IP4, 4);
-            }
+            System.arraycopy(p, ETH_HLEN + 16, skb, REMOTE_IP4, 4);
+            System.arraycopy(p, ETH_HLEN + 12, skb, LOCAL_IP4, 4);
         } else if (proto == 0x86dd) {
             Memory.putInt(skb, FAMILY, AF_INET6);
-            if (headLength >= 40) {
-                System.arraycopy(p, ETH_HLEN + 24, skb, REMOTE_IP6, 16);
-                System.arraycopy(p, ETH_HLEN + 8, skb, LOCAL_IP6, 16);
-            }
+            System.arraycopy(p, ETH_HLEN + 24, skb, REMOTE_IP6, 16);
+            System.arraycopy(p, ETH_HLEN + 8, skb, LOCAL_IP6, 16);
         }
     }
 

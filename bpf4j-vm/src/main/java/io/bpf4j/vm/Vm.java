@@ -2,6 +2,7 @@ package io.bpf4j.vm;
 
 import io.bpf4j.MapType;
 import io.bpf4j.ProgramType;
+import io.bpf4j.object.ObjectSpec;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -142,6 +143,14 @@ public final class Vm implements AutoCloseable {
         VmProgram program = new VmProgram(this, code, fds.getAndIncrement());
         programs.put(program.fd(), program);
         return program;
+    }
+
+    /**
+     * Loads an object: creates its maps (global data with its initial bytes), resolves its
+     * programs' map references and loads the programs it marks for autoload.
+     */
+    public VmObject load(ObjectSpec spec) {
+        return VmObject.load(this, Objects.requireNonNull(spec, "spec"));
     }
 
     /** The map with file descriptor number {@code fd}. */

@@ -1,12 +1,14 @@
 package io.bpf4j.vm;
 
+import io.bpf4j.isa.Helpers;
 import java.util.Arrays;
 
 /**
  * The helper functions the VM provides, by kernel helper id, with the kernel's argument
  * checks and return values. Each helper is a static method {@code (Execution, r1..r5) ->
- * r0} named after the kernel's helper in camel case, so generated code can call it
- * directly; the interpreter dispatches through {@link #call}. A program calling a helper
+ * r0} named after the kernel's helper ({@link Helpers#name}) in camel case without the
+ * {@code bpf_} prefix, so generated code can call it directly; the interpreter dispatches
+ * through {@link #call}. A program calling a helper
  * that is not here is refused when it is loaded.
  */
 final class VmHelpers {
@@ -18,7 +20,6 @@ final class VmHelpers {
 
     private static final int COUNT = 212;
     private static final Helper[] TABLE = new Helper[COUNT];
-    private static final String[] NAMES = new String[COUNT];
 
     private static final int XDP_ABORTED = 0, XDP_REDIRECT = 4, TC_ACT_SHOT = 2, TC_ACT_REDIRECT = 7;
     private static final long CURRENT_CPU = 0xffff_ffffL;
@@ -28,83 +29,76 @@ final class VmHelpers {
     private static final int TASK_COMM_LEN = 16;
 
     static {
-        add(1, "map_lookup_elem", VmHelpers::mapLookupElem);
-        add(2, "map_update_elem", VmHelpers::mapUpdateElem);
-        add(3, "map_delete_elem", VmHelpers::mapDeleteElem);
-        add(4, "probe_read", VmHelpers::probeReadKernel);
-        add(5, "ktime_get_ns", VmHelpers::ktimeGetNs);
-        add(6, "trace_printk", VmHelpers::tracePrintk);
-        add(7, "get_prandom_u32", VmHelpers::getPrandomU32);
-        add(8, "get_smp_processor_id", VmHelpers::getSmpProcessorId);
-        add(9, "skb_store_bytes", VmHelpers::skbStoreBytes);
-        add(10, "l3_csum_replace", VmHelpers::l3CsumReplace);
-        add(11, "l4_csum_replace", VmHelpers::l4CsumReplace);
-        add(12, "tail_call", VmHelpers::tailCall);
-        add(14, "get_current_pid_tgid", VmHelpers::getCurrentPidTgid);
-        add(15, "get_current_uid_gid", VmHelpers::getCurrentUidGid);
-        add(16, "get_current_comm", VmHelpers::getCurrentComm);
-        add(23, "redirect", VmHelpers::redirect);
-        add(25, "perf_event_output", VmHelpers::perfEventOutput);
-        add(26, "skb_load_bytes", VmHelpers::skbLoadBytes);
-        add(28, "csum_diff", VmHelpers::csumDiff);
-        add(39, "skb_pull_data", VmHelpers::skbPullData);
-        add(40, "csum_update", VmHelpers::csumUpdate);
-        add(42, "get_numa_node_id", VmHelpers::getNumaNodeId);
-        add(44, "xdp_adjust_head", VmHelpers::xdpAdjustHead);
-        add(45, "probe_read_str", VmHelpers::probeReadKernelStr);
-        add(54, "xdp_adjust_meta", VmHelpers::xdpAdjustMeta);
-        add(65, "xdp_adjust_tail", VmHelpers::xdpAdjustTail);
-        add(87, "map_push_elem", VmHelpers::mapPushElem);
-        add(88, "map_pop_elem", VmHelpers::mapPopElem);
-        add(89, "map_peek_elem", VmHelpers::mapPeekElem);
-        add(93, "spin_lock", VmHelpers::spinLock);
-        add(94, "spin_unlock", VmHelpers::spinUnlock);
-        add(105, "strtol", VmHelpers::strtol);
-        add(106, "strtoul", VmHelpers::strtoul);
-        add(112, "probe_read_user", VmHelpers::probeReadUser);
-        add(113, "probe_read_kernel", VmHelpers::probeReadKernel);
-        add(114, "probe_read_user_str", VmHelpers::probeReadUserStr);
-        add(115, "probe_read_kernel_str", VmHelpers::probeReadKernelStr);
-        add(118, "jiffies64", VmHelpers::jiffies64);
-        add(125, "ktime_get_boot_ns", VmHelpers::ktimeGetBootNs);
-        add(130, "ringbuf_output", VmHelpers::ringbufOutput);
-        add(131, "ringbuf_reserve", VmHelpers::ringbufReserve);
-        add(132, "ringbuf_submit", VmHelpers::ringbufSubmit);
-        add(133, "ringbuf_discard", VmHelpers::ringbufDiscard);
-        add(134, "ringbuf_query", VmHelpers::ringbufQuery);
-        add(160, "ktime_get_coarse_ns", VmHelpers::ktimeGetCoarseNs);
-        add(164, "for_each_map_elem", VmHelpers::forEachMapElem);
-        add(165, "snprintf", VmHelpers::snprintf);
-        add(177, "trace_vprintk", VmHelpers::traceVprintk);
-        add(181, "loop", VmHelpers::loop);
-        add(182, "strncmp", VmHelpers::strncmp);
-        add(188, "xdp_get_buff_len", VmHelpers::xdpGetBuffLen);
-        add(189, "xdp_load_bytes", VmHelpers::xdpLoadBytes);
-        add(190, "xdp_store_bytes", VmHelpers::xdpStoreBytes);
-        add(195, "map_lookup_percpu_elem", VmHelpers::mapLookupPercpuElem);
-        add(208, "ktime_get_tai_ns", VmHelpers::ktimeGetTaiNs);
+        add(1, VmHelpers::mapLookupElem);
+        add(2, VmHelpers::mapUpdateElem);
+        add(3, VmHelpers::mapDeleteElem);
+        add(4, VmHelpers::probeReadKernel);
+        add(5, VmHelpers::ktimeGetNs);
+        add(6, VmHelpers::tracePrintk);
+        add(7, VmHelpers::getPrandomU32);
+        add(8, VmHelpers::getSmpProcessorId);
+        add(9, VmHelpers::skbStoreBytes);
+        add(10, VmHelpers::l3CsumReplace);
+        add(11, VmHelpers::l4CsumReplace);
+        add(12, VmHelpers::tailCall);
+        add(14, VmHelpers::getCurrentPidTgid);
+        add(15, VmHelpers::getCurrentUidGid);
+        add(16, VmHelpers::getCurrentComm);
+        add(23, VmHelpers::redirect);
+        add(25, VmHelpers::perfEventOutput);
+        add(26, VmHelpers::skbLoadBytes);
+        add(28, VmHelpers::csumDiff);
+        add(39, VmHelpers::skbPullData);
+        add(40, VmHelpers::csumUpdate);
+        add(42, VmHelpers::getNumaNodeId);
+        add(44, VmHelpers::xdpAdjustHead);
+        add(45, VmHelpers::probeReadKernelStr);
+        add(54, VmHelpers::xdpAdjustMeta);
+        add(65, VmHelpers::xdpAdjustTail);
+        add(87, VmHelpers::mapPushElem);
+        add(88, VmHelpers::mapPopElem);
+        add(89, VmHelpers::mapPeekElem);
+        add(93, VmHelpers::spinLock);
+        add(94, VmHelpers::spinUnlock);
+        add(105, VmHelpers::strtol);
+        add(106, VmHelpers::strtoul);
+        add(112, VmHelpers::probeReadUser);
+        add(113, VmHelpers::probeReadKernel);
+        add(114, VmHelpers::probeReadUserStr);
+        add(115, VmHelpers::probeReadKernelStr);
+        add(118, VmHelpers::jiffies64);
+        add(125, VmHelpers::ktimeGetBootNs);
+        add(130, VmHelpers::ringbufOutput);
+        add(131, VmHelpers::ringbufReserve);
+        add(132, VmHelpers::ringbufSubmit);
+        add(133, VmHelpers::ringbufDiscard);
+        add(134, VmHelpers::ringbufQuery);
+        add(160, VmHelpers::ktimeGetCoarseNs);
+        add(164, VmHelpers::forEachMapElem);
+        add(165, VmHelpers::snprintf);
+        add(177, VmHelpers::traceVprintk);
+        add(181, VmHelpers::loop);
+        add(182, VmHelpers::strncmp);
+        add(188, VmHelpers::xdpGetBuffLen);
+        add(189, VmHelpers::xdpLoadBytes);
+        add(190, VmHelpers::xdpStoreBytes);
+        add(195, VmHelpers::mapLookupPercpuElem);
+        add(208, VmHelpers::ktimeGetTaiNs);
     }
 
     private VmHelpers() {}
 
-    private static void add(int id, String name, Helper helper) {
+    private static void add(int id, Helper helper) {
         TABLE[id] = helper;
-        NAMES[id] = name;
     }
 
     static boolean exists(int id) {
         return id >= 0 && id < COUNT && TABLE[id] != null;
     }
 
-    /** The kernel name of a helper the VM has, e.g. {@code bpf_ktime_get_ns}, or null. */
-    static String name(int id) {
-        return exists(id) ? "bpf_" + NAMES[id] : null;
-    }
-
+    /** The helper's kernel name and id for messages, e.g. {@code helper bpf_ktime_get_ns (id 5)}. */
     static String describe(int id) {
-        String name = name(id);
-        return name != null ? "helper " + name + " (id " + id + ")"
-                : "helper id " + id;
+        return "helper " + Helpers.name(id).map(n -> n + " (id " + id + ")").orElse("id " + id);
     }
 
     static long call(int id, Execution ex, long r1, long r2, long r3, long r4, long r5) {
@@ -683,12 +677,11 @@ final class VmHelpers {
     }
 
     static long csumDiff(Execution ex, long from, long fromSize, long to, long toSize, long seed) {
-        if (fromSize < 0 || toSize < 0 || fromSize % 4 != 0 || toSize % 4 != 0 || fromSize > 512 || toSize > 512) {
-            return -Errno.EINVAL;
-        }
-        Region f = ex.mem.readable(from, (int) fromSize);
-        Region t = ex.mem.readable(to, (int) toSize);
-        return Checksum.diff(f.bytes, (int) from, (int) fromSize, t.bytes, (int) to, (int) toSize, (int) seed)
+        int fromLength = size(fromSize & 0xffff_ffffL, "csum_diff");
+        int toLength = size(toSize & 0xffff_ffffL, "csum_diff");
+        Region f = ex.mem.readable(from, fromLength);
+        Region t = ex.mem.readable(to, toLength);
+        return Checksum.diff(f.bytes, (int) from, fromLength, t.bytes, (int) to, toLength, (int) seed)
                 & 0xffff_ffffL;
     }
 

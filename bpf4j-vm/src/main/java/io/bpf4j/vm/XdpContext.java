@@ -12,7 +12,9 @@ import java.util.Arrays;
  * {@code skb_shared_info}; metadata given through {@code xdp_md.data} comes out of the
  * headroom. {@code data}, {@code data_end} and {@code data_meta} are {@code __u32} fields
  * that yield 64-bit packet pointers, as the kernel rewrites their loads; the program
- * cannot store to the context.
+ * cannot store to the context. A packet longer than the frame holds goes, as in the
+ * kernel, into page-sized fragments that the program reaches only through helpers
+ * ({@code bpf_xdp_load_bytes}, {@code bpf_xdp_get_buff_len}, {@code bpf_xdp_adjust_tail}).
  */
 final class XdpContext implements ProgramContext, ContextAccess {
     static final int FRAME_SIZE = 4096;
@@ -24,6 +26,8 @@ final class XdpContext implements ProgramContext, ContextAccess {
     static final int LOOPBACK_IFINDEX = 1;
     /** BPF_F_TEST_XDP_LIVE_FRAMES. */
     static final int LIVE_FRAMES = 2;
+    static final int PAGE_SIZE = 4096;
+    static final int MAX_FRAGS = 17;
 
     private final VmProgram program;
     private final byte[] frame = new byte[FRAME_SIZE];
@@ -34,6 +38,10 @@ final class XdpContext implements ProgramContext, ContextAccess {
     private final int dataOutSize;
     private final int ingressIfindex;
     private final int rxQueueIndex;
+    /** Fragments past the frame (each at most a page), and how many bytes of each are in use. */
+    private final byte[][] frags;
+    private final int[] fragSizes;
+    private int fragCount;
     int meta;
     int data;
     int end;
@@ -67,14 +75,28 @@ final class XdpContext implements ProgramContext, ContextAccess {
             headroom -= metaLength;
         }
         int maxData = FRAME_SIZE - headroom - TAILROOM;
-        if (in.length < ETH_HLEN || in.length > maxData) {
-            throw ProgramContext.invalid(program, "EINVAL", "packet is " + in.length + " bytes; XDP test runs take "
-                    + ETH_HLEN + " to " + maxData + " bytes (larger packets need multi-buffer frags, not modelled)");
+        if (in.length < ETH_HLEN) {
+            throw ProgramContext.invalid(program, "EINVAL", "packet is " + in.length + " bytes; XDP test runs take at least "
+                    + ETH_HLEN);
         }
-        System.arraycopy(in, 0, frame, headroom, in.length);
+        int linear = Math.min(in.length, maxData);
+        int rest = in.length - linear;
+        if (rest > MAX_FRAGS * PAGE_SIZE) {
+            throw ProgramContext.invalid(program, "ENOMEM", "packet is " + in.length + " bytes; the frame and "
+                    + MAX_FRAGS + " fragments hold " + (maxData + MAX_FRAGS * PAGE_SIZE));
+        }
+        System.arraycopy(in, 0, frame, headroom, linear);
+        frags = new byte[(rest + PAGE_SIZE - 1) / PAGE_SIZE][];
+        fragSizes = new int[frags.length];
+        for (int i = 0; i < frags.length; i++) {
+            frags[i] = new byte[PAGE_SIZE];
+            fragSizes[i] = Math.min(PAGE_SIZE, rest - i * PAGE_SIZE);
+            System.arraycopy(in, linear + i * PAGE_SIZE, frags[i], 0, fragSizes[i]);
+        }
+        fragCount = frags.length;
         meta = headroom;
         data = headroom + (ctxGiven ? metaLength : 0);
-        end = headroom + in.length;
+        end = headroom + linear;
         ingressIfindex = ctxGiven && Memory.getInt(md, 12) != 0 ? Memory.getInt(md, 12) : LOOPBACK_IFINDEX;
         rxQueueIndex = ctxGiven ? Memory.getInt(md, 16) : 0;
         ctxOutSize = run.ctxOutSize();
@@ -144,8 +166,11 @@ final class XdpContext implements ProgramContext, ContextAccess {
         return 0;
     }
 
-    /** bpf_xdp_adjust_tail. */
+    /** bpf_xdp_adjust_tail: on the last fragment when there are fragments. */
     int adjustTail(int delta) {
+        if (fragCount > 0) {
+            return delta < 0 ? shrinkFragments(-(long) delta) : growLastFragment(delta);
+        }
         long newEnd = (long) end + delta;
         if (newEnd > FRAME_SIZE - TAILROOM || newEnd < data + ETH_HLEN) {
             return -Errno.EINVAL;
@@ -173,8 +198,40 @@ final class XdpContext implements ProgramContext, ContextAccess {
         return 0;
     }
 
+    private int growLastFragment(int delta) {
+        int last = fragCount - 1;
+        if (delta > PAGE_SIZE - fragSizes[last]) {
+            return -Errno.EINVAL;
+        }
+        Arrays.fill(frags[last], fragSizes[last], fragSizes[last] + delta, (byte) 0);
+        fragSizes[last] += delta;
+        return 0;
+    }
+
+    private int shrinkFragments(long shrink) {
+        if (shrink > length() - ETH_HLEN) {
+            return -Errno.EINVAL;
+        }
+        while (fragCount > 0 && shrink > 0) {
+            int cut = (int) Math.min(shrink, fragSizes[fragCount - 1]);
+            fragSizes[fragCount - 1] -= cut;
+            shrink -= cut;
+            if (fragSizes[fragCount - 1] == 0) {
+                fragCount--;
+            }
+        }
+        end -= (int) shrink;
+        bounds();
+        return 0;
+    }
+
+    /** bpf_xdp_get_buff_len: the linear part and the fragments. */
     int length() {
-        return end - data;
+        int n = end - data;
+        for (int i = 0; i < fragCount; i++) {
+            n += fragSizes[i];
+        }
+        return n;
     }
 
     /** bpf_xdp_load_bytes / bpf_xdp_store_bytes: copies between the packet (from data) and {@code buf}. */
@@ -185,23 +242,53 @@ final class XdpContext implements ProgramContext, ContextAccess {
         if (offset + len > length()) {
             return -Errno.EINVAL;
         }
-        int at = data + (int) offset;
-        if (store) {
-            System.arraycopy(buf, bufOff, frame, at, (int) len);
-        } else {
-            System.arraycopy(frame, at, buf, bufOff, (int) len);
+        int at = (int) offset;
+        int n = (int) len;
+        int linear = end - data;
+        if (at < linear) {
+            int part = Math.min(n, linear - at);
+            transfer(frame, data + at, buf, bufOff, part, store);
+            bufOff += part;
+            n -= part;
+            at = linear;
+        }
+        at -= linear;
+        for (int i = 0; i < fragCount && n > 0; i++) {
+            if (at < fragSizes[i]) {
+                int part = Math.min(n, fragSizes[i] - at);
+                transfer(frags[i], at, buf, bufOff, part, store);
+                bufOff += part;
+                n -= part;
+                at = 0;
+            } else {
+                at -= fragSizes[i];
+            }
         }
         return 0;
     }
 
+    private static void transfer(byte[] packet, int at, byte[] buf, int bufOff, int n, boolean store) {
+        if (store) {
+            System.arraycopy(buf, bufOff, packet, at, n);
+        } else {
+            System.arraycopy(packet, at, buf, bufOff, n);
+        }
+    }
+
     /** The first {@code n} packet bytes from data, for perf_event_output's BPF_F_CTXLEN_MASK; null when n is too big. */
     byte[] head(int n) {
-        return n > length() ? null : Arrays.copyOfRange(frame, data, data + n);
+        return n > end - data ? null : Arrays.copyOfRange(frame, data, data + n);
     }
 
     @Override
     public TestRunResult result(long returnValue, long averageNs) {
-        byte[] out = ProgramContext.output(program, "data", Arrays.copyOfRange(frame, meta, end), dataOutSize);
+        byte[] all = Arrays.copyOfRange(frame, meta, meta + (end - meta) + length() - (end - data));
+        int at = end - meta;
+        for (int i = 0; i < fragCount; i++) {
+            System.arraycopy(frags[i], 0, all, at, fragSizes[i]);
+            at += fragSizes[i];
+        }
+        byte[] out = ProgramContext.output(program, "data", all, dataOutSize);
         byte[] ctxOut = new byte[0];
         if (ctxGiven) {
             byte[] md2 = md.clone();

@@ -104,8 +104,9 @@ class TestRunTest {
         VmException small = assertThrows(VmException.class, () -> prog.testRun(TestRun.ofData(new byte[13])));
         assertEquals(VmException.Kind.INVALID_INPUT, small.kind());
         assertTrue(small.what().contains("EINVAL"), small.what());
-        VmException big = assertThrows(VmException.class, () -> prog.testRun(TestRun.ofData(new byte[3521])));
-        assertTrue(big.what().contains("3520"), big.what());
+        VmException big = assertThrows(VmException.class,
+                () -> prog.testRun(TestRun.ofData(new byte[3520 + 17 * 4096 + 1])));
+        assertTrue(big.what().contains("ENOMEM"), big.what());
         VmException noRoom = assertThrows(VmException.class,
                 () -> prog.testRun(TestRun.ofData(packet(30)).withDataOutSize(20)));
         assertTrue(noRoom.what().contains("ENOSPC"), noRoom.what());

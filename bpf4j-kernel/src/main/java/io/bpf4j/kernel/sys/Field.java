@@ -35,6 +35,10 @@ public sealed interface Field {
             byte v = s.get(ValueLayout.JAVA_BYTE, offset);
             return signed ? v : Byte.toUnsignedInt(v);
         }
+
+        public void set(MemorySegment s, int value) {
+            s.set(ValueLayout.JAVA_BYTE, offset, (byte) value);
+        }
     }
 
     /** A 16-bit integer. */
@@ -47,6 +51,10 @@ public sealed interface Field {
         public int get(MemorySegment s) {
             short v = s.get(ValueLayout.JAVA_SHORT_UNALIGNED, offset);
             return signed ? v : Short.toUnsignedInt(v);
+        }
+
+        public void set(MemorySegment s, int value) {
+            s.set(ValueLayout.JAVA_SHORT_UNALIGNED, offset, (short) value);
         }
     }
 
@@ -124,13 +132,28 @@ public sealed interface Field {
     /** A bitfield: {@code width} bits from bit {@code shift} of the storage unit at {@code offset}. */
     record Bits(String name, int offset, int size, int shift, int width) implements Field {
         public long get(MemorySegment s) {
-            long unit = switch (size) {
+            return (unit(s) >>> shift) & ((1L << width) - 1);
+        }
+
+        /** Stores {@code value} in the field's bits, keeping the other bits of its storage unit. */
+        public void set(MemorySegment s, long value) {
+            long mask = ((1L << width) - 1) << shift;
+            long unit = (unit(s) & ~mask) | ((value << shift) & mask);
+            switch (size) {
+                case 1 -> s.set(ValueLayout.JAVA_BYTE, offset, (byte) unit);
+                case 2 -> s.set(ValueLayout.JAVA_SHORT_UNALIGNED, offset, (short) unit);
+                case 4 -> s.set(ValueLayout.JAVA_INT_UNALIGNED, offset, (int) unit);
+                default -> s.set(ValueLayout.JAVA_LONG_UNALIGNED, offset, unit);
+            }
+        }
+
+        private long unit(MemorySegment s) {
+            return switch (size) {
                 case 1 -> Byte.toUnsignedLong(s.get(ValueLayout.JAVA_BYTE, offset));
                 case 2 -> Short.toUnsignedLong(s.get(ValueLayout.JAVA_SHORT_UNALIGNED, offset));
                 case 4 -> Integer.toUnsignedLong(s.get(ValueLayout.JAVA_INT_UNALIGNED, offset));
                 default -> s.get(ValueLayout.JAVA_LONG_UNALIGNED, offset);
             };
-            return (unit >>> shift) & ((1L << width) - 1);
         }
     }
 }

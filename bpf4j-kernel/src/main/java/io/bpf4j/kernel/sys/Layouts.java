@@ -588,4 +588,250 @@ public final class Layouts {
         public static final Field.I16 OFF = new Field.I16("off", 2, true);
         public static final Field.I32 IMM = new Field.I32("imm", 4, true);
     }
+
+    /** {@code struct perf_event_attr}. */
+    public static final class PerfEventAttr {
+        private PerfEventAttr() {}
+
+        /** Size of this layout in the kernel the table was made from. */
+        public static final int SIZE = 136;
+
+        public static final Field.I32 TYPE = new Field.I32("type", 0, false);
+        public static final Field.I32 SIZE_MEMBER = new Field.I32("size", 4, false);
+        public static final Field.I64 CONFIG = new Field.I64("config", 8, false);
+        public static final Field.I64 SAMPLE_PERIOD = new Field.I64("sample_period", 16, false);
+        public static final Field.I64 SAMPLE_FREQ = new Field.I64("sample_freq", 16, false);
+        public static final Field.I64 SAMPLE_TYPE = new Field.I64("sample_type", 24, false);
+        public static final Field.I64 READ_FORMAT = new Field.I64("read_format", 32, false);
+        public static final Field.Bits DISABLED = new Field.Bits("disabled", 40, 8, 0, 1);
+        public static final Field.Bits INHERIT = new Field.Bits("inherit", 40, 8, 1, 1);
+        public static final Field.Bits PINNED = new Field.Bits("pinned", 40, 8, 2, 1);
+        public static final Field.Bits EXCLUSIVE = new Field.Bits("exclusive", 40, 8, 3, 1);
+        public static final Field.Bits EXCLUDE_USER = new Field.Bits("exclude_user", 40, 8, 4, 1);
+        public static final Field.Bits EXCLUDE_KERNEL = new Field.Bits("exclude_kernel", 40, 8, 5, 1);
+        public static final Field.Bits EXCLUDE_HV = new Field.Bits("exclude_hv", 40, 8, 6, 1);
+        public static final Field.Bits EXCLUDE_IDLE = new Field.Bits("exclude_idle", 40, 8, 7, 1);
+        public static final Field.Bits MMAP = new Field.Bits("mmap", 40, 8, 8, 1);
+        public static final Field.Bits COMM = new Field.Bits("comm", 40, 8, 9, 1);
+        public static final Field.Bits FREQ = new Field.Bits("freq", 40, 8, 10, 1);
+        public static final Field.Bits INHERIT_STAT = new Field.Bits("inherit_stat", 40, 8, 11, 1);
+        public static final Field.Bits ENABLE_ON_EXEC = new Field.Bits("enable_on_exec", 40, 8, 12, 1);
+        public static final Field.Bits TASK = new Field.Bits("task", 40, 8, 13, 1);
+        public static final Field.Bits WATERMARK = new Field.Bits("watermark", 40, 8, 14, 1);
+        public static final Field.Bits PRECISE_IP = new Field.Bits("precise_ip", 40, 8, 15, 2);
+        public static final Field.Bits MMAP_DATA = new Field.Bits("mmap_data", 40, 8, 17, 1);
+        public static final Field.Bits SAMPLE_ID_ALL = new Field.Bits("sample_id_all", 40, 8, 18, 1);
+        public static final Field.Bits EXCLUDE_HOST = new Field.Bits("exclude_host", 40, 8, 19, 1);
+        public static final Field.Bits EXCLUDE_GUEST = new Field.Bits("exclude_guest", 40, 8, 20, 1);
+        public static final Field.Bits EXCLUDE_CALLCHAIN_KERNEL = new Field.Bits("exclude_callchain_kernel", 40, 8, 21, 1);
+        public static final Field.Bits EXCLUDE_CALLCHAIN_USER = new Field.Bits("exclude_callchain_user", 40, 8, 22, 1);
+        public static final Field.Bits MMAP2 = new Field.Bits("mmap2", 40, 8, 23, 1);
+        public static final Field.Bits COMM_EXEC = new Field.Bits("comm_exec", 40, 8, 24, 1);
+        public static final Field.Bits USE_CLOCKID = new Field.Bits("use_clockid", 40, 8, 25, 1);
+        public static final Field.Bits CONTEXT_SWITCH = new Field.Bits("context_switch", 40, 8, 26, 1);
+        public static final Field.Bits WRITE_BACKWARD = new Field.Bits("write_backward", 40, 8, 27, 1);
+        public static final Field.Bits NAMESPACES = new Field.Bits("namespaces", 40, 8, 28, 1);
+        public static final Field.Bits KSYMBOL = new Field.Bits("ksymbol", 40, 8, 29, 1);
+        public static final Field.Bits BPF_EVENT = new Field.Bits("bpf_event", 40, 8, 30, 1);
+        public static final Field.Bits AUX_OUTPUT = new Field.Bits("aux_output", 40, 8, 31, 1);
+        public static final Field.Bits CGROUP = new Field.Bits("cgroup", 40, 8, 32, 1);
+        public static final Field.Bits TEXT_POKE = new Field.Bits("text_poke", 40, 8, 33, 1);
+        public static final Field.Bits BUILD_ID = new Field.Bits("build_id", 40, 8, 34, 1);
+        public static final Field.Bits INHERIT_THREAD = new Field.Bits("inherit_thread", 40, 8, 35, 1);
+        public static final Field.Bits REMOVE_ON_EXEC = new Field.Bits("remove_on_exec", 40, 8, 36, 1);
+        public static final Field.Bits SIGTRAP = new Field.Bits("sigtrap", 40, 8, 37, 1);
+        public static final Field.Bits __RESERVED_1 = new Field.Bits("__reserved_1", 40, 8, 38, 26);
+        public static final Field.I32 WAKEUP_EVENTS = new Field.I32("wakeup_events", 48, false);
+        public static final Field.I32 WAKEUP_WATERMARK = new Field.I32("wakeup_watermark", 48, false);
+        public static final Field.I32 BP_TYPE = new Field.I32("bp_type", 52, false);
+        public static final Field.I64 BP_ADDR = new Field.I64("bp_addr", 56, false);
+        public static final Field.I64 KPROBE_FUNC = new Field.I64("kprobe_func", 56, false);
+        public static final Field.I64 UPROBE_PATH = new Field.I64("uprobe_path", 56, false);
+        public static final Field.I64 CONFIG1 = new Field.I64("config1", 56, false);
+        public static final Field.I64 BP_LEN = new Field.I64("bp_len", 64, false);
+        public static final Field.I64 KPROBE_ADDR = new Field.I64("kprobe_addr", 64, false);
+        public static final Field.I64 PROBE_OFFSET = new Field.I64("probe_offset", 64, false);
+        public static final Field.I64 CONFIG2 = new Field.I64("config2", 64, false);
+        public static final Field.I64 BRANCH_SAMPLE_TYPE = new Field.I64("branch_sample_type", 72, false);
+        public static final Field.I64 SAMPLE_REGS_USER = new Field.I64("sample_regs_user", 80, false);
+        public static final Field.I32 SAMPLE_STACK_USER = new Field.I32("sample_stack_user", 88, false);
+        public static final Field.I32 CLOCKID = new Field.I32("clockid", 92, true);
+        public static final Field.I64 SAMPLE_REGS_INTR = new Field.I64("sample_regs_intr", 96, false);
+        public static final Field.I32 AUX_WATERMARK = new Field.I32("aux_watermark", 104, false);
+        public static final Field.I16 SAMPLE_MAX_STACK = new Field.I16("sample_max_stack", 108, false);
+        public static final Field.I16 __RESERVED_2 = new Field.I16("__reserved_2", 110, false);
+        public static final Field.I32 AUX_SAMPLE_SIZE = new Field.I32("aux_sample_size", 112, false);
+        public static final Field.I32 AUX_ACTION = new Field.I32("aux_action", 116, false);
+        public static final Field.Bits AUX_START_PAUSED = new Field.Bits("aux_start_paused", 116, 4, 0, 1);
+        public static final Field.Bits AUX_PAUSE = new Field.Bits("aux_pause", 116, 4, 1, 1);
+        public static final Field.Bits AUX_RESUME = new Field.Bits("aux_resume", 116, 4, 2, 1);
+        public static final Field.Bits __RESERVED_3 = new Field.Bits("__reserved_3", 116, 4, 3, 29);
+        public static final Field.I64 SIG_DATA = new Field.I64("sig_data", 120, false);
+        public static final Field.I64 CONFIG3 = new Field.I64("config3", 128, false);
+    }
+
+    /** {@code struct perf_event_mmap_page}. */
+    public static final class PerfEventMmapPage {
+        private PerfEventMmapPage() {}
+
+        /** Size of this layout in the kernel the table was made from. */
+        public static final int SIZE = 1088;
+
+        public static final Field.I32 VERSION = new Field.I32("version", 0, false);
+        public static final Field.I32 COMPAT_VERSION = new Field.I32("compat_version", 4, false);
+        public static final Field.I32 LOCK = new Field.I32("lock", 8, false);
+        public static final Field.I32 INDEX = new Field.I32("index", 12, false);
+        public static final Field.I64 OFFSET = new Field.I64("offset", 16, true);
+        public static final Field.I64 TIME_ENABLED = new Field.I64("time_enabled", 24, false);
+        public static final Field.I64 TIME_RUNNING = new Field.I64("time_running", 32, false);
+        public static final Field.I64 CAPABILITIES = new Field.I64("capabilities", 40, false);
+        public static final Field.Bits CAP_BIT0 = new Field.Bits("cap_bit0", 40, 8, 0, 1);
+        public static final Field.Bits CAP_BIT0_IS_DEPRECATED = new Field.Bits("cap_bit0_is_deprecated", 40, 8, 1, 1);
+        public static final Field.Bits CAP_USER_RDPMC = new Field.Bits("cap_user_rdpmc", 40, 8, 2, 1);
+        public static final Field.Bits CAP_USER_TIME = new Field.Bits("cap_user_time", 40, 8, 3, 1);
+        public static final Field.Bits CAP_USER_TIME_ZERO = new Field.Bits("cap_user_time_zero", 40, 8, 4, 1);
+        public static final Field.Bits CAP_USER_TIME_SHORT = new Field.Bits("cap_user_time_short", 40, 8, 5, 1);
+        public static final Field.Bits CAP_____RES = new Field.Bits("cap_____res", 40, 8, 6, 58);
+        public static final Field.I16 PMC_WIDTH = new Field.I16("pmc_width", 48, false);
+        public static final Field.I16 TIME_SHIFT = new Field.I16("time_shift", 50, false);
+        public static final Field.I32 TIME_MULT = new Field.I32("time_mult", 52, false);
+        public static final Field.I64 TIME_OFFSET = new Field.I64("time_offset", 56, false);
+        public static final Field.I64 TIME_ZERO = new Field.I64("time_zero", 64, false);
+        public static final Field.I32 SIZE_MEMBER = new Field.I32("size", 72, false);
+        public static final Field.I32 __RESERVED_1 = new Field.I32("__reserved_1", 76, false);
+        public static final Field.I64 TIME_CYCLES = new Field.I64("time_cycles", 80, false);
+        public static final Field.I64 TIME_MASK = new Field.I64("time_mask", 88, false);
+        public static final Field.Bytes __RESERVED = new Field.Bytes("__reserved", 96, 928);
+        public static final Field.I64 DATA_HEAD = new Field.I64("data_head", 1024, false);
+        public static final Field.I64 DATA_TAIL = new Field.I64("data_tail", 1032, false);
+        public static final Field.I64 DATA_OFFSET = new Field.I64("data_offset", 1040, false);
+        public static final Field.I64 DATA_SIZE = new Field.I64("data_size", 1048, false);
+        public static final Field.I64 AUX_HEAD = new Field.I64("aux_head", 1056, false);
+        public static final Field.I64 AUX_TAIL = new Field.I64("aux_tail", 1064, false);
+        public static final Field.I64 AUX_OFFSET = new Field.I64("aux_offset", 1072, false);
+        public static final Field.I64 AUX_SIZE = new Field.I64("aux_size", 1080, false);
+    }
+
+    /** {@code struct perf_event_header}. */
+    public static final class PerfEventHeader {
+        private PerfEventHeader() {}
+
+        /** Size of this layout in the kernel the table was made from. */
+        public static final int SIZE = 8;
+
+        public static final Field.I32 TYPE = new Field.I32("type", 0, false);
+        public static final Field.I16 MISC = new Field.I16("misc", 4, false);
+        public static final Field.I16 SIZE_MEMBER = new Field.I16("size", 6, false);
+    }
+
+    /** {@code struct nlmsghdr}. */
+    public static final class Nlmsghdr {
+        private Nlmsghdr() {}
+
+        /** Size of this layout in the kernel the table was made from. */
+        public static final int SIZE = 16;
+
+        public static final Field.I32 NLMSG_LEN = new Field.I32("nlmsg_len", 0, false);
+        public static final Field.I16 NLMSG_TYPE = new Field.I16("nlmsg_type", 4, false);
+        public static final Field.I16 NLMSG_FLAGS = new Field.I16("nlmsg_flags", 6, false);
+        public static final Field.I32 NLMSG_SEQ = new Field.I32("nlmsg_seq", 8, false);
+        public static final Field.I32 NLMSG_PID = new Field.I32("nlmsg_pid", 12, false);
+    }
+
+    /** {@code struct nlmsgerr}. */
+    public static final class Nlmsgerr {
+        private Nlmsgerr() {}
+
+        /** Size of this layout in the kernel the table was made from. */
+        public static final int SIZE = 20;
+
+        public static final Field.I32 ERROR = new Field.I32("error", 0, true);
+        public static final Field.I32 MSG_NLMSG_LEN = new Field.I32("msg.nlmsg_len", 4, false);
+        public static final Field.I16 MSG_NLMSG_TYPE = new Field.I16("msg.nlmsg_type", 8, false);
+        public static final Field.I16 MSG_NLMSG_FLAGS = new Field.I16("msg.nlmsg_flags", 10, false);
+        public static final Field.I32 MSG_NLMSG_SEQ = new Field.I32("msg.nlmsg_seq", 12, false);
+        public static final Field.I32 MSG_NLMSG_PID = new Field.I32("msg.nlmsg_pid", 16, false);
+    }
+
+    /** {@code struct nlattr}. */
+    public static final class Nlattr {
+        private Nlattr() {}
+
+        /** Size of this layout in the kernel the table was made from. */
+        public static final int SIZE = 4;
+
+        public static final Field.I16 NLA_LEN = new Field.I16("nla_len", 0, false);
+        public static final Field.I16 NLA_TYPE = new Field.I16("nla_type", 2, false);
+    }
+
+    /** {@code struct ifinfomsg}. */
+    public static final class Ifinfomsg {
+        private Ifinfomsg() {}
+
+        /** Size of this layout in the kernel the table was made from. */
+        public static final int SIZE = 16;
+
+        public static final Field.I8 IFI_FAMILY = new Field.I8("ifi_family", 0, false);
+        public static final Field.I8 __IFI_PAD = new Field.I8("__ifi_pad", 1, false);
+        public static final Field.I16 IFI_TYPE = new Field.I16("ifi_type", 2, false);
+        public static final Field.I32 IFI_INDEX = new Field.I32("ifi_index", 4, true);
+        public static final Field.I32 IFI_FLAGS = new Field.I32("ifi_flags", 8, false);
+        public static final Field.I32 IFI_CHANGE = new Field.I32("ifi_change", 12, false);
+    }
+
+    /** {@code struct tcmsg}. */
+    public static final class Tcmsg {
+        private Tcmsg() {}
+
+        /** Size of this layout in the kernel the table was made from. */
+        public static final int SIZE = 20;
+
+        public static final Field.I8 TCM_FAMILY = new Field.I8("tcm_family", 0, false);
+        public static final Field.I8 TCM__PAD1 = new Field.I8("tcm__pad1", 1, false);
+        public static final Field.I16 TCM__PAD2 = new Field.I16("tcm__pad2", 2, false);
+        public static final Field.I32 TCM_IFINDEX = new Field.I32("tcm_ifindex", 4, true);
+        public static final Field.I32 TCM_HANDLE = new Field.I32("tcm_handle", 8, false);
+        public static final Field.I32 TCM_PARENT = new Field.I32("tcm_parent", 12, false);
+        public static final Field.I32 TCM_INFO = new Field.I32("tcm_info", 16, false);
+    }
+
+    /** {@code struct sockaddr_nl}. */
+    public static final class SockaddrNl {
+        private SockaddrNl() {}
+
+        /** Size of this layout in the kernel the table was made from. */
+        public static final int SIZE = 12;
+
+        public static final Field.I16 NL_FAMILY = new Field.I16("nl_family", 0, false);
+        public static final Field.I16 NL_PAD = new Field.I16("nl_pad", 2, false);
+        public static final Field.I32 NL_PID = new Field.I32("nl_pid", 4, false);
+        public static final Field.I32 NL_GROUPS = new Field.I32("nl_groups", 8, false);
+    }
+
+    /** {@code struct sockaddr_ll}. */
+    public static final class SockaddrLl {
+        private SockaddrLl() {}
+
+        /** Size of this layout in the kernel the table was made from. */
+        public static final int SIZE = 20;
+
+        public static final Field.I16 SLL_FAMILY = new Field.I16("sll_family", 0, false);
+        public static final Field.I16 SLL_PROTOCOL = new Field.I16("sll_protocol", 2, false);
+        public static final Field.I32 SLL_IFINDEX = new Field.I32("sll_ifindex", 4, true);
+        public static final Field.I16 SLL_HATYPE = new Field.I16("sll_hatype", 8, false);
+        public static final Field.I8 SLL_PKTTYPE = new Field.I8("sll_pkttype", 10, false);
+        public static final Field.I8 SLL_HALEN = new Field.I8("sll_halen", 11, false);
+        public static final Field.Bytes SLL_ADDR = new Field.Bytes("sll_addr", 12, 8);
+    }
+
+    /** {@code struct epoll_event}. */
+    public static final class EpollEvent {
+        private EpollEvent() {}
+
+        /** Size of this layout in the kernel the table was made from. */
+        public static final int SIZE = 12;
+
+        public static final Field.I32 EVENTS = new Field.I32("events", 0, false);
+        public static final Field.I64 DATA = new Field.I64("data", 4, false);
+    }
 }

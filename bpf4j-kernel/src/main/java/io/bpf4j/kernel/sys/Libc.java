@@ -54,7 +54,7 @@ public final class Libc {
     /** {@code CLOCK_BOOTTIME}: the clock of {@code bpf_prog_info.load_time}. */
     public static final int CLOCK_BOOTTIME = 7;
 
-    private static MethodHandle downcall(String name, FunctionDescriptor fd, Linker.Option... options) {
+    static MethodHandle downcall(String name, FunctionDescriptor fd, Linker.Option... options) {
         MemorySegment symbol = LIBC.find(name)
                 .orElseThrow(() -> new UnsatisfiedLinkError("the C library has no " + name + "()"));
         return LINKER.downcallHandle(symbol, fd, options);

@@ -1,0 +1,201 @@
+package io.bpf4j.cli;
+
+import io.bpf4j.BpfException;
+import io.bpf4j.btf.Btf;
+import io.bpf4j.btf.BtfType;
+import io.bpf4j.kernel.BpfSyscallException;
+import io.bpf4j.kernel.Kernel;
+import io.bpf4j.kernel.KernelBtf;
+import io.bpf4j.kernel.KernelMap;
+import io.bpf4j.kernel.KernelProgram;
+import io.bpf4j.kernel.ProgramInfo;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * bpftool's object handles: {@code MAP := id ID | pinned FILE | name NAME} and
+ * {@code PROG := id ID | pinned FILE | tag TAG | name NAME}. A name or tag may match
+ * several objects; every opened object is the caller's to close.
+ */
+final class Handles {
+    private Handles() {}
+
+    /** Objects a handle matched, and the index of the first argument after it. */
+    record Match<T>(List<T> objects, int next) {}
+
+    static Match<KernelMap> maps(List<String> args, int i) {
+        String kw = need(args, i, "MAP");
+        String value = need(args, i + 1, kw);
+        if (Bpftool.isPrefix(kw, "id")) {
+            return new Match<>(List.of(mapById(parseId(value))), i + 2);
+        }
+        if (Bpftool.isPrefix(kw, "name")) {
+            if (value.length() > 15) {
+                throw new BpfException("can't parse name");
+            }
+            List<KernelMap> found = new ArrayList<>();
+            for (int id : Kernel.mapIds()) {
+                KernelMap m = openMapIfPresent(id);
+                if (m == null) {
+                    continue;
+                }
+                if (m.name().equals(value)) {
+                    found.add(m);
+                } else {
+                    m.close();
+                }
+            }
+            return new Match<>(found, i + 2);
+        }
+        if (Bpftool.isPrefix(kw, "pinned")) {
+            return new Match<>(List.of(KernelMap.openPinned(Path.of(value))), i + 2);
+        }
+        throw new BpfException("expected 'id', 'name' or 'pinned', got: '" + kw + "'?");
+    }
+
+    /** Exactly one map, or an error when the handle matched none or several. */
+    static Match<KernelMap> map(List<String> args, int i) {
+        Match<KernelMap> m = maps(args, i);
+        return new Match<>(List.of(single(m.objects(), "maps")), m.next());
+    }
+
+    static Match<KernelProgram> programs(List<String> args, int i) {
+        String kw = need(args, i, "PROG");
+        String value = need(args, i + 1, kw);
+        if (Bpftool.isPrefix(kw, "id")) {
+            int id = parseId(value);
+            try {
+                return new Match<>(List.of(KernelProgram.openById(id)), i + 2);
+            } catch (BpfSyscallException e) {
+                throw new BpfException("get by id (" + Integer.toUnsignedString(id) + "): " + Bpftool.strerror(e));
+            }
+        }
+        if (Bpftool.isPrefix(kw, "tag")) {
+            byte[] tag;
+            try {
+                tag = HexFormat.of().parseHex(value);
+            } catch (IllegalArgumentException e) {
+                tag = null;
+            }
+            if (tag == null || tag.length != 8) {
+                throw new BpfException("can't parse tag");
+            }
+            String hex = HexFormat.of().formatHex(tag);
+            return new Match<>(programsWhere(info -> info.tagHex().equals(hex)), i + 2);
+        }
+        if (Bpftool.isPrefix(kw, "name")) {
+            if (value.length() > 127) {
+                throw new BpfException("can't parse name");
+            }
+            return new Match<>(programsWhere(info -> fullName(info).equals(value)), i + 2);
+        }
+        if (Bpftool.isPrefix(kw, "pinned")) {
+            return new Match<>(List.of(KernelProgram.openPinned(Path.of(value))), i + 2);
+        }
+        throw new BpfException("expected 'id', 'tag', 'name' or 'pinned', got: '" + kw + "'?");
+    }
+
+    static Match<KernelProgram> program(List<String> args, int i) {
+        Match<KernelProgram> m = programs(args, i);
+        return new Match<>(List.of(single(m.objects(), "programs")), m.next());
+    }
+
+    /**
+     * A program's name as bpftool shows it: the kernel keeps 15 characters, so a name that
+     * long is replaced by the name of its first function in the program's BTF.
+     */
+    static String fullName(ProgramInfo info) {
+        String name = info.name();
+        if (name.length() < 15 || info.btfId() == 0 || info.funcInfo().length < 8) {
+            return name;
+        }
+        int typeId = ByteBuffer.wrap(info.funcInfo(), 4, 4).order(ByteOrder.nativeOrder()).getInt();
+        try (KernelBtf btf = KernelBtf.openById(info.btfId())) {
+            Btf parsed = Btf.parse(btf.rawData());
+            return parsed.type(typeId) instanceof BtfType.Func f ? f.name() : name;
+        } catch (BpfException | IllegalArgumentException e) {
+            return name;
+        }
+    }
+
+    private static List<KernelProgram> programsWhere(java.util.function.Predicate<ProgramInfo> test) {
+        List<KernelProgram> found = new ArrayList<>();
+        for (int id : Kernel.programIds()) {
+            KernelProgram p;
+            try {
+                p = KernelProgram.openById(id);
+            } catch (BpfSyscallException e) {
+                continue; // unloaded meanwhile
+            }
+            if (test.test(p.info())) {
+                found.add(p);
+            } else {
+                p.close();
+            }
+        }
+        return found;
+    }
+
+    static KernelMap mapById(int id) {
+        try {
+            return KernelMap.openById(id);
+        } catch (BpfSyscallException e) {
+            throw new BpfException("get map by id (" + Integer.toUnsignedString(id) + "): " + Bpftool.strerror(e));
+        }
+    }
+
+    /** The map with {@code id}, or null when it went away since it was listed. */
+    static KernelMap openMapIfPresent(int id) {
+        try {
+            return KernelMap.openById(id);
+        } catch (BpfSyscallException e) {
+            if (e.errno() == io.bpf4j.kernel.sys.Errno.ENOENT) {
+                return null;
+            }
+            throw new BpfException("can't get map by id (" + Integer.toUnsignedString(id) + "): " + Bpftool.strerror(e));
+        }
+    }
+
+    private static <T extends AutoCloseable> T single(List<T> found, String kind) {
+        if (found.size() == 1) {
+            return found.getFirst();
+        }
+        for (T t : found) {
+            try {
+                t.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new BpfException(found.isEmpty() ? "no " + kind + " match this handle" : "several " + kind + " match this handle");
+    }
+
+    static int parseId(String s) {
+        Long id = Bpftool.parseUnsigned(s);
+        if (id == null) {
+            throw new BpfException("can't parse " + s + " as ID");
+        }
+        return (int) (long) id;
+    }
+
+    static String need(List<String> args, int i, String what) {
+        if (i >= args.size()) {
+            throw new BpfException("expected " + what + " at argument " + (i + 1));
+        }
+        return args.get(i);
+    }
+
+    static <T extends AutoCloseable> void closeAll(List<T> objects) {
+        for (T t : objects) {
+            try {
+                t.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+}

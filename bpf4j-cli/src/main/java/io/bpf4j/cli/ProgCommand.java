@@ -1,0 +1,224 @@
+package io.bpf4j.cli;
+
+import io.bpf4j.BpfException;
+import io.bpf4j.ProgramType;
+import io.bpf4j.kernel.BpfSyscallException;
+import io.bpf4j.kernel.Kernel;
+import io.bpf4j.kernel.KernelProgram;
+import io.bpf4j.kernel.ProgramInfo;
+import io.bpf4j.kernel.sys.Errno;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code bpf4j prog ...}: bpftool's program commands, printing what bpftool 7.1 prints. */
+@Command(
+        name = "prog",
+        description = {"Inspect loaded programs, as bpftool prog does.",
+            "PROG := { id PROG_ID | pinned FILE | tag PROG_TAG | name PROG_NAME }"},
+        subcommands = {ProgCommand.Show.class, ProgCommand.Pin.class, CommandLine.HelpCommand.class})
+final class ProgCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: try 'bpf4j prog show'");
+    }
+
+    @Command(name = "show", aliases = "list", description = "Show every program, or those PROG names.")
+    static final class Show implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Mixin
+        JsonOptions json;
+
+        @Parameters(arity = "0..2", paramLabel = "PROG", description = "id ID | pinned FILE | tag TAG | name NAME")
+        List<String> args = new ArrayList<>();
+
+        @Option(names = {"-f", "--bpffs"}, description = "Show the files each program is pinned at.")
+        boolean bpffs;
+
+        @Override
+        public Integer call() {
+            IdTable<String> pins = bpffs ? Bpftool.pinnedPaths("bpf-prog") : new IdTable<>();
+            List<KernelProgram> progs;
+            boolean single = false;
+            if (args.size() == 2) {
+                progs = Handles.programs(args, 0).objects();
+                single = progs.size() == 1;
+            } else if (args.isEmpty()) {
+                progs = new ArrayList<>();
+                for (int id : Kernel.programIds()) {
+                    try {
+                        progs.add(KernelProgram.openById(id));
+                    } catch (BpfSyscallException e) {
+                        if (e.errno() != Errno.ENOENT) {
+                            throw new BpfException("can't get prog by id (" + id + "): " + Bpftool.strerror(e));
+                        }
+                    }
+                }
+            } else {
+                throw new BpfException("what is '" + args.getFirst() + "'?");
+            }
+            StringBuilder out = new StringBuilder();
+            try {
+                if (json.enabled()) {
+                    JsonWriter w = json.writer(out);
+                    if (!single) {
+                        w.startArray();
+                    }
+                    for (KernelProgram p : progs) {
+                        showJson(w, p, pins);
+                    }
+                    if (!single) {
+                        w.endArray();
+                    }
+                    w.finish();
+                } else {
+                    for (KernelProgram p : progs) {
+                        showPlain(out, p, pins);
+                    }
+                }
+            } finally {
+                Handles.closeAll(progs);
+            }
+            spec.commandLine().getOut().append(out).flush();
+            return 0;
+        }
+
+        private static void showPlain(StringBuilder out, KernelProgram p, IdTable<String> pins) {
+            ProgramInfo info = p.info();
+            out.append(Integer.toUnsignedString(info.id())).append(": ")
+                    .append(info.type().map(t -> t.bpftoolName() + "  ").orElse("type " + Integer.toUnsignedString(info.typeId()) + "  "));
+            if (!info.name().isEmpty()) {
+                out.append("name ").append(Handles.fullName(info)).append("  ");
+            }
+            out.append("tag ").append(info.tagHex());
+            Offload.plain(out, info.ifindex(), info.netnsDev(), info.netnsIno());
+            out.append(info.gplCompatible() ? "  gpl" : "");
+            if (info.runTimeNs() != 0) {
+                out.append(" run_time_ns ").append(info.runTimeNs()).append(" run_cnt ").append(info.runCount());
+            }
+            if (info.recursionMisses() != 0) {
+                out.append(" recursion_misses ").append(info.recursionMisses());
+            }
+            out.append('\n');
+            if (info.loadTime() != 0) {
+                out.append("\tloaded_at ").append(Bpftool.bootTime(info.loadTime(), false)).append("  uid ")
+                        .append(Integer.toUnsignedString(info.createdByUid())).append('\n');
+            }
+            out.append("\txlated ").append(info.xlatedInstructions().length).append('B');
+            out.append(info.jitedInstructions().length != 0 ? "  jited " + info.jitedInstructions().length + "B" : "  not jited");
+            String memlock = p.fdInfo().get("memlock");
+            if (memlock != null) {
+                out.append("  memlock ").append(memlock).append('B');
+            }
+            if (info.mapIds().length > 0) {
+                out.append("  map_ids ");
+                for (int i = 0; i < info.mapIds().length; i++) {
+                    out.append(i > 0 ? "," : "").append(Integer.toUnsignedString(info.mapIds()[i]));
+                }
+            }
+            for (String path : pins.get(info.id())) {
+                out.append("\n\tpinned ").append(path);
+            }
+            if (info.btfId() != 0) {
+                out.append("\n\tbtf_id ").append(info.btfId());
+            }
+            out.append('\n');
+        }
+
+        private static void showJson(JsonWriter w, KernelProgram p, IdTable<String> pins) {
+            ProgramInfo info = p.info();
+            w.startObject();
+            w.name("id").unsigned(Integer.toUnsignedLong(info.id()));
+            w.name("type");
+            if (info.type().isPresent()) {
+                w.value(info.type().map(ProgramType::bpftoolName).get());
+            } else {
+                w.unsigned(Integer.toUnsignedLong(info.typeId()));
+            }
+            if (!info.name().isEmpty()) {
+                w.field("name", Handles.fullName(info));
+            }
+            w.field("tag", info.tagHex());
+            w.name("gpl_compatible").value(info.gplCompatible());
+            if (info.runTimeNs() != 0) {
+                w.name("run_time_ns").unsigned(info.runTimeNs());
+                w.name("run_cnt").unsigned(info.runCount());
+            }
+            if (info.recursionMisses() != 0) {
+                w.name("recursion_misses").unsigned(info.recursionMisses());
+            }
+            Offload.json(w, info.ifindex(), info.netnsDev(), info.netnsIno());
+            if (info.loadTime() != 0) {
+                w.field("loaded_at", Long.parseLong(Bpftool.bootTime(info.loadTime(), true)));
+                w.name("uid").unsigned(Integer.toUnsignedLong(info.createdByUid()));
+            }
+            w.field("bytes_xlated", info.xlatedInstructions().length);
+            w.name("jited").value(info.jitedInstructions().length != 0);
+            if (info.jitedInstructions().length != 0) {
+                w.field("bytes_jited", info.jitedInstructions().length);
+            }
+            String memlock = p.fdInfo().get("memlock");
+            if (memlock != null) {
+                w.field("bytes_memlock", Long.parseLong(memlock));
+            }
+            if (info.mapIds().length > 0) {
+                w.name("map_ids").startArray();
+                for (int id : info.mapIds()) {
+                    w.unsigned(Integer.toUnsignedLong(id));
+                }
+                w.endArray();
+            }
+            if (info.btfId() != 0) {
+                w.field("btf_id", info.btfId());
+            }
+            if (!pins.isEmpty()) {
+                w.name("pinned").startArray();
+                for (String path : pins.get(info.id())) {
+                    w.value(path);
+                }
+                w.endArray();
+            }
+            w.endObject();
+        }
+    }
+
+    @Command(name = "pin", description = "Pin PROG at FILE on a bpffs.")
+    static final class Pin implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Mixin
+        JsonOptions json;
+
+        @Parameters(arity = "3", paramLabel = "ARGS", description = "PROG FILE")
+        List<String> args;
+
+        @Override
+        public Integer call() {
+            Handles.Match<KernelProgram> h = Handles.program(args, 0);
+            try (KernelProgram p = h.objects().getFirst()) {
+                p.pin(Path.of(args.get(h.next())));
+            }
+            if (json.enabled()) {
+                StringBuilder out = new StringBuilder();
+                JsonWriter w = json.writer(out);
+                w.nullValue();
+                w.finish();
+                spec.commandLine().getOut().append(out).flush();
+            }
+            return 0;
+        }
+    }
+}

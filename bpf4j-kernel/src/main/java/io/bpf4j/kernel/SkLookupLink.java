@@ -1,0 +1,60 @@
+package io.bpf4j.kernel;
+
+import io.bpf4j.AttachType;
+import io.bpf4j.kernel.sys.Fd;
+import io.bpf4j.kernel.sys.Posix;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * An sk_lookup program on a network namespace: it runs when the kernel looks for the socket
+ * of an incoming connection or datagram, and may pick the socket or drop the packet.
+ *
+ * <pre>{@code
+ * try (SkLookupLink link = SkLookupLink.attach(program, Path.of("/proc/self/ns/net"))) { ... }
+ * }</pre>
+ */
+public final class SkLookupLink implements Link {
+    private final KernelLink link;
+
+    private SkLookupLink(KernelLink link) {
+        this.link = link;
+    }
+
+    /** Attaches to the network namespace {@code netns} refers to ({@code /proc/PID/ns/net}, {@code /run/netns/NAME}). */
+    public static SkLookupLink attach(KernelProgram program, Path netns) {
+        return new SkLookupLink(attachToNetns(program, netns, AttachType.SK_LOOKUP));
+    }
+
+    /** Attaches to the calling thread's network namespace. */
+    public static SkLookupLink attach(KernelProgram program) {
+        return attach(program, Path.of("/proc/thread-self/ns/net"));
+    }
+
+    /** A netns link (sk_lookup, flow dissector) on the namespace file {@code netns}. */
+    static KernelLink attachToNetns(KernelProgram program, Path netns, AttachType type) {
+        int fd = Posix.open(netns.toString(), Posix.O_RDONLY | Posix.O_CLOEXEC);
+        if (fd < 0) {
+            throw new SystemCallException("open network namespace " + netns, "open", -fd);
+        }
+        try (Fd ns = new Fd(fd)) {
+            return KernelLink.create("attach " + program + " to network namespace " + netns, program, ns.get(), type, 0,
+                    attr -> {});
+        }
+    }
+
+    @Override
+    public Optional<KernelLink> kernelLink() {
+        return Optional.of(link);
+    }
+
+    @Override
+    public void close() {
+        link.close();
+    }
+
+    @Override
+    public String toString() {
+        return "sk_lookup " + link;
+    }
+}
