@@ -10,6 +10,7 @@ import static java.lang.constant.ConstantDescs.CD_long;
 import static java.lang.constant.ConstantDescs.CD_short;
 import static java.lang.constant.ConstantDescs.CD_void;
 
+import io.bpf4j.isa.Helpers;
 import java.lang.classfile.ClassBuilder;
 import java.lang.classfile.ClassFile;
 import java.lang.classfile.CodeBuilder;
@@ -315,8 +316,8 @@ final class JitEmitter {
 
     /** The direct static method of a helper, {@code VmHelpers.<camelCaseName>(Execution, long x5)}, or null. */
     private static String helperMethod(int id) {
-        String name = VmHelpers.name(id);
-        if (name == null) {
+        String name = Helpers.name(id).orElse(null);
+        if (name == null || !VmHelpers.exists(id)) {
             return null;
         }
         StringBuilder camel = new StringBuilder();

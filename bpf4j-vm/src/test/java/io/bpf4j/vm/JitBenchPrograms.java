@@ -136,7 +136,7 @@ final class JitBenchPrograms {
         return switch (name) {
             case "prime_sieve" -> parameters(8192);
             case "log2_many" -> parameters(4096, 12345);
-            case "memcpy_words" -> parameters(512, 8, 4242);
+            case "memcpy_words" -> parameters(511, 8, 4242);
             case "strcmp_many" -> parameters(4);
             case "switch_vm" -> parameters(4096, 99);
             case "xdp_parse" -> tcpSyn();

@@ -18,7 +18,8 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * Random programs run by the interpreter and by the JIT must end the same way: the same
+ * Random programs run by the interpreter and by the JIT (and by the JIT with functions split
+ * over many methods) must end the same way: the same
  * r0, the same memory (input memory, packet and context out, every map's contents), or the
  * same {@link VmException} (kind, instruction, message). Two generators: FuzzTest's
  * plausible bytecode (most of it faults somewhere), and valid programs built from pieces a
@@ -39,7 +40,7 @@ class JitFuzzTest {
             byte[] program = FuzzTest.plausible(random, 2 + random.nextInt(24));
             long seed = random.nextLong();
             for (ProgramType type : new ProgramType[] {ProgramType.UNSPEC, ProgramType.XDP, ProgramType.SCHED_CLS}) {
-                compare(program, type, seed);
+                compare(program, type, seed, VmSetup.JIT);
             }
         }
         assertTrue(compiled > 10 * interpreted, "the JIT declined too many: " + interpreted + " of " + (compiled + interpreted));
@@ -48,35 +49,37 @@ class JitFuzzTest {
     @Test
     void validProgramsEndTheSameInBothEngines() {
         SplittableRandom random = new SplittableRandom(99);
-        for (int i = 0; i < 400; i++) {
+        for (int i = 0; i < 300; i++) {
             byte[] program = new Generator(random).program();
-            compare(program, ProgramType.UNSPEC, random.nextLong());
+            long seed = random.nextLong();
+            compare(program, ProgramType.UNSPEC, seed, i % 2 == 0 ? VmSetup.JIT : VmSetup.JIT_SPLIT);
         }
         assertEquals(0, interpreted, "the JIT declined valid programs");
     }
 
-    /** Runs {@code program} in both engines; on a budget disagreement, again with a bigger budget. */
-    private void compare(byte[] program, ProgramType type, long seed) {
-        String interpreter = outcome(Vm.Engine.INTERPRETER, program, type, seed, BUDGET);
-        String jit = outcome(Vm.Engine.JIT, program, type, seed, BUDGET);
-        if (!interpreter.equals(jit) && (interpreter.startsWith("INSTRUCTION_BUDGET") || jit.startsWith("INSTRUCTION_BUDGET"))) {
-            interpreter = outcome(Vm.Engine.INTERPRETER, program, type, seed, BIG_BUDGET);
-            jit = outcome(Vm.Engine.JIT, program, type, seed, BIG_BUDGET);
+    /** Runs {@code program} in the interpreter and as {@code jit} sets up; on a budget disagreement, again with a bigger budget. */
+    private void compare(byte[] program, ProgramType type, long seed, VmSetup jit) {
+        String expected = outcome(VmSetup.INTERPRETER, program, type, seed, BUDGET);
+        String actual = outcome(jit, program, type, seed, BUDGET);
+        if (!expected.equals(actual)
+                && (expected.startsWith("INSTRUCTION_BUDGET") || actual.startsWith("INSTRUCTION_BUDGET"))) {
+            expected = outcome(VmSetup.INTERPRETER, program, type, seed, BIG_BUDGET);
+            actual = outcome(jit, program, type, seed, BIG_BUDGET);
         }
-        assertEquals(interpreter, jit, () -> "program " + HexFormat.of().formatHex(program) + " as " + type);
+        assertEquals(expected, actual, () -> jit + ": program " + HexFormat.of().formatHex(program) + " as " + type);
     }
 
     /**
      * How a run ended, as text: the fault (kind, pc, what; a budget fault by kind only, as
      * the engines count differently), or r0 and every byte the program could have changed.
      */
-    private String outcome(Vm.Engine engine, byte[] program, ProgramType type, long seed, long budget) {
+    private String outcome(VmSetup setup, byte[] program, ProgramType type, long seed, long budget) {
         SplittableRandom random = new SplittableRandom(seed);
         byte[] memory = new byte[64 + random.nextInt(64)];
         byte[] packet = new byte[14 + random.nextInt(100)];
         random.nextBytes(memory);
         random.nextBytes(packet);
-        try (Vm vm = Vm.builder().engine(engine).instructionBudget(budget).cpus(2).clock(VmClock.fixed(123_456_789))
+        try (Vm vm = setup.builder().instructionBudget(budget).cpus(2).clock(VmClock.fixed(123_456_789))
                 .randomSeed(seed).build()) {
             List<VmMap> maps = maps(vm);
             VmProgram p;
@@ -85,7 +88,7 @@ class JitFuzzTest {
             } catch (VmException refused) {
                 return "refused: " + refused.getMessage();
             }
-            if (engine == Vm.Engine.JIT) {
+            if (vm.engine() == Vm.Engine.JIT) {
                 if (p.engine() == Vm.Engine.JIT) {
                     compiled++;
                 } else {
@@ -105,7 +108,7 @@ class JitFuzzTest {
                 out.append(e.kind()).append(e.kind() == VmException.Kind.INSTRUCTION_BUDGET ? ""
                         : " at " + e.pc() + " (" + e.instruction() + "): " + e.what());
             } catch (RuntimeException | Error e) {
-                fail(engine + " let " + e + " escape from program " + HexFormat.of().formatHex(program) + " as " + type, e);
+                fail(setup + " let " + e + " escape from program " + HexFormat.of().formatHex(program) + " as " + type, e);
             }
             out.append(" memory=").append(HexFormat.of().formatHex(memory));
             for (VmMap m : maps) {

@@ -29,6 +29,8 @@ import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Whole objects of {@code testdata/}, and the XDP filters libxdp ships, against the kernel:
@@ -36,9 +38,18 @@ import org.junit.jupiter.api.TestFactory;
  * into the VM; every program of a type the kernel can test-run (XDP, tc, socket filter)
  * then runs on the same crafted packets on both sides, with the same return value and
  * packet out, and afterwards every map holds the same contents.
+ * Run in each engine of the VM.
  */
 @KernelTest
+@ParameterizedClass(name = "{0}")
+@EnumSource(Vm.Engine.class)
 class ObjectDifferentialTest {
+    private final Vm.Engine engine;
+
+    ObjectDifferentialTest(Vm.Engine engine) {
+        this.engine = engine;
+    }
+
     /** Programs of testdata the verifier of this kernel refuses (built to test parsers, not to load), with why. */
     private static final Map<String, Map<String, String>> EXPECTED_REFUSALS = Map.of(
             "isa_v4.bpf.o", Map.of("v4_prog", "unreachable insn 4"));
@@ -87,7 +98,8 @@ class ObjectDifferentialTest {
                 spec = spec.withAutoload(p.name(), false);
             }
         }
-        try (KernelObject kernel = new KernelObject(spec); Vm vm = Vm.builder().cpus(Kernel.possibleCpus()).build()) {
+        try (KernelObject kernel = new KernelObject(spec);
+                Vm vm = Vm.builder().engine(engine).cpus(Kernel.possibleCpus()).build()) {
             ObjectSpec runnable = spec;
             for (String refused : kernel.refused.keySet()) {
                 runnable = runnable.withAutoload(refused, false);
