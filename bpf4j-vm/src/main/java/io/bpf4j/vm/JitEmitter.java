@@ -49,6 +49,9 @@ final class JitEmitter {
     private static final long REGION_MASK = 0xffff_ffff_0000_0000L;
     /** Helpers that call back into BPF code: they see the caller's registers in {@code ex.regs}. */
     private static final Set<Integer> CALLBACK_HELPERS = Set.of(164, 181);
+    /** Segments of a split function dispatched by one method. */
+    private static final int GROUP_BITS = 8;
+    private static final int GROUP = 1 << GROUP_BITS;
     /** Distinct constants beyond which the rest are built by arithmetic instead of from the constant pool. */
     private static final int CONSTANT_POOL_CONSTANTS = 30_000;
 
@@ -235,10 +238,12 @@ final class JitEmitter {
 
     /**
      * The method of a split function: saves the registers in its frame's slots and runs
-     * segment after segment, each returning the entry to go on at, or -1 at exit with r0 in
-     * {@code ex.regs[0]}.
+     * segment after segment, each returning the entry to go on at ({@link JitPlan#entryIndex}),
+     * or -1 at exit with r0 in {@code ex.regs[0]}. Past {@link #GROUP} segments, the switch
+     * goes through a method per group of them, so that no method outgrows the JVM's limit.
      */
     private void dispatcher(ClassBuilder cb, JitPlan.Function f) {
+        int groups = (f.segments().size() + GROUP - 1) / GROUP;
         cb.withMethodBody(functionName(f.start()), MTD_FUNCTION, ClassFile.ACC_STATIC | ClassFile.ACC_PRIVATE, b -> {
             int frames = 23;
             int base = 24;
@@ -253,34 +258,68 @@ final class JitEmitter {
             b.iconst_0().istore(entry);
             Label loop = b.newBoundLabel();
             Label done = b.newLabel();
-            Label next = b.newLabel();
-            int total = 0;
-            List<SwitchCase> cases = new ArrayList<>();
-            List<Label> calls = new ArrayList<>();
-            for (JitPlan.Segment s : f.segments()) {
-                Label call = b.newLabel();
-                calls.add(call);
-                for (int i = 0; i < s.entries().length; i++) {
-                    cases.add(SwitchCase.of(total++, call));
+            b.iload(entry).iflt(done);
+            if (groups == 1) {
+                segmentSwitch(b, f, 0, entry);
+                b.istore(entry);
+                b.goto_(loop);
+            } else {
+                List<SwitchCase> cases = new ArrayList<>();
+                List<Label> calls = new ArrayList<>();
+                for (int g = 0; g < groups; g++) {
+                    calls.add(b.newLabel());
+                    cases.add(SwitchCase.of(g, calls.get(g)));
+                }
+                b.iload(entry).loadConstant(16 + GROUP_BITS).iushr();
+                b.tableswitch(0, groups - 1, done, cases);
+                for (int g = 0; g < groups; g++) {
+                    b.labelBinding(calls.get(g));
+                    b.aload(0).iload(1).iload(2).iload(entry);
+                    b.invokestatic(self, "d" + f.start() + "_" + g, MTD_SEGMENT);
+                    b.istore(entry);
+                    b.goto_(loop);
                 }
             }
-            b.iload(entry);
-            b.iflt(done);
-            b.iload(entry);
-            b.tableswitch(0, total - 1, done, cases);
-            for (JitPlan.Segment s : f.segments()) {
-                b.labelBinding(calls.get(s.index()));
-                b.aload(0).iload(1).iload(2).iload(entry);
-                b.invokestatic(self, "s" + f.start() + "_" + s.index(), MTD_SEGMENT);
-                b.istore(entry);
-                b.goto_(next);
-            }
-            b.labelBinding(next);
-            b.goto_(loop);
             b.labelBinding(done);
             b.aload(0).getfield(CD_EXECUTION, "regs", CD_LONG_ARRAY).iconst_0().laload();
             b.lreturn();
         });
+        for (int g = 0; g < groups && groups > 1; g++) {
+            int group = g;
+            cb.withMethodBody("d" + f.start() + "_" + g, MTD_SEGMENT, ClassFile.ACC_STATIC | ClassFile.ACC_PRIVATE, b -> {
+                segmentSwitch(b, f, group, 3);
+                b.ireturn();
+            });
+        }
+    }
+
+    /**
+     * Calls the segment of group {@code group} that entry (in local {@code entry}) names,
+     * leaving the entry it returns on the stack.
+     */
+    private void segmentSwitch(CodeBuilder b, JitPlan.Function f, int group, int entry) {
+        List<JitPlan.Segment> segments = f.segments().subList(group * GROUP,
+                Math.min(f.segments().size(), (group + 1) * GROUP));
+        List<SwitchCase> cases = new ArrayList<>();
+        List<Label> calls = new ArrayList<>();
+        for (int i = 0; i < segments.size(); i++) {
+            calls.add(b.newLabel());
+            cases.add(SwitchCase.of(i, calls.get(i)));
+        }
+        Label bad = b.newLabel();
+        Label next = b.newLabel();
+        b.iload(entry).loadConstant(16).iushr().loadConstant(GROUP - 1).iand();
+        b.tableswitch(0, segments.size() - 1, bad, cases);
+        for (int i = 0; i < segments.size(); i++) {
+            b.labelBinding(calls.get(i));
+            b.aload(0).iload(1).iload(2).iload(entry).loadConstant(0xffff).iand();
+            b.invokestatic(self, "s" + f.start() + "_" + segments.get(i).index(), MTD_SEGMENT);
+            b.goto_(next);
+        }
+        b.labelBinding(bad);
+        b.new_(desc(IllegalStateException.class)).dup()
+                .invokespecial(desc(IllegalStateException.class), "<init>", MethodTypeDesc.of(CD_void)).athrow();
+        b.labelBinding(next);
     }
 
     /** callx(ex, depth, tail, dst, target, r0..r9): a known function directly, anything else through the runtime. */
@@ -370,7 +409,7 @@ final class JitEmitter {
             this.hints = hints;
             this.from = segment == null ? f.start() : segment.start();
             this.to = segment == null ? f.end() : segment.end();
-            this.labels = new Label[f.end() - f.start()];
+            this.labels = new Label[to - from];
             this.r0 = segment == null ? 3 : 4;
             int next = r0 + 2 * Interpreter.REGISTERS;
             this.fuel = next;
@@ -390,7 +429,7 @@ final class JitEmitter {
         }
 
         private Label label(int pc) {
-            int i = pc - f.start();
+            int i = pc - from;
             if (labels[i] == null) {
                 labels[i] = b.newLabel();
             }
@@ -478,16 +517,15 @@ final class JitEmitter {
             }
         }
 
-        /** A segment starts at the entry the dispatcher gives (parameter 3). */
+        /** A segment starts at the entry the dispatcher gives (parameter 3, its index among the segment's). */
         private void entrySwitch() {
-            int first = JitPlan.entryIndex(f, segment.entries()[0]);
             List<SwitchCase> cases = new ArrayList<>();
             for (int i = 0; i < segment.entries().length; i++) {
-                cases.add(SwitchCase.of(first + i, label(segment.entries()[i])));
+                cases.add(SwitchCase.of(i, label(segment.entries()[i])));
             }
             Label bad = b.newLabel();
             b.iload(3);
-            b.tableswitch(first, first + segment.entries().length - 1, bad, cases);
+            b.tableswitch(0, segment.entries().length - 1, bad, cases);
             b.labelBinding(bad);
             b.new_(desc(IllegalStateException.class)).dup()
                     .invokespecial(desc(IllegalStateException.class), "<init>", MethodTypeDesc.of(CD_void)).athrow();

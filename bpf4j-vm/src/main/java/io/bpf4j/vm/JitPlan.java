@@ -40,7 +40,7 @@ final class JitPlan {
     /**
      * Instructions {@code [start, end)} of a function compiled as one JVM method; {@code entries}
      * are where control enters it from elsewhere (its start, and targets of jumps from other
-     * segments), numbered by {@link #entryIndex} within the function.
+     * segments), in order; {@link #entryIndex} numbers them.
      */
     record Segment(int index, int start, int end, int[] entries) {}
 
@@ -237,15 +237,16 @@ final class JitPlan {
         throw new IllegalStateException("pc " + pc + " in no segment");
     }
 
-    /** The entry points of a split function in one numbering: segment after segment. */
+    /**
+     * Where control enters a split function's segment at {@code pc}: the segment's index in
+     * the high half, the entry's index among the segment's entries in the low half.
+     */
     static int entryIndex(Function f, int pc) {
-        int index = 0;
         for (Segment s : f.segments) {
             int at = Arrays.binarySearch(s.entries, pc);
             if (at >= 0) {
-                return index + at;
+                return s.index << 16 | at;
             }
-            index += s.entries.length;
         }
         throw new IllegalStateException("pc " + pc + " is no entry of the function at " + f.start);
     }
