@@ -209,17 +209,11 @@ public final class CoreRelocator {
                 return 1;
             }
             switch (lt) {
-                case BtfType.Composite c -> {
-                    return 1;
-                }
-                case BtfType.Enumeration e -> {
-                    return 1;
-                }
-                case BtfType.Fwd f -> {
+                case BtfType.Composite _, BtfType.Enumeration _, BtfType.Fwd _ -> {
                     return 1;
                 }
                 case BtfType.Int li -> {
-                    return li.bitOffset() == 0 && ((BtfType.Int) tt).bitOffset() == 0 ? 1 : 0;
+                    return plainInts(li, tt);
                 }
                 case BtfType.Ptr p -> {
                     localId = p.type();
@@ -268,20 +262,14 @@ public final class CoreRelocator {
                 return 0;
             }
             switch (lt) {
-                case BtfType.Ptr p -> {
+                case BtfType.Ptr _, BtfType.Float _ -> {
                     return 1;
                 }
-                case BtfType.Float f -> {
-                    return 1;
-                }
-                case BtfType.Fwd f -> {
-                    return namesCompat(lt.name(), tt.name());
-                }
-                case BtfType.Enumeration e -> {
+                case BtfType.Fwd _, BtfType.Enumeration _ -> {
                     return namesCompat(lt.name(), tt.name());
                 }
                 case BtfType.Int li -> {
-                    return li.bitOffset() == 0 && ((BtfType.Int) tt).bitOffset() == 0 ? 1 : 0;
+                    return plainInts(li, tt);
                 }
                 case BtfType.Array a -> {
                     localId = a.type();
@@ -292,6 +280,11 @@ public final class CoreRelocator {
                 }
             }
         }
+    }
+
+    /** Integers are compatible unless one is an old-style bitfield integer (with a bit offset). */
+    private static int plainInts(BtfType.Int local, BtfType target) {
+        return local.bitOffset() == 0 && ((BtfType.Int) target).bitOffset() == 0 ? 1 : 0;
     }
 
     /** One of the names anonymous, or both the same without flavor. */

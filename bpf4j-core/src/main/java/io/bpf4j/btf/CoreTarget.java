@@ -33,7 +33,7 @@ public final class CoreTarget {
     private final Btf main;
     private final Path moduleDir;
     private List<Source> modules;
-    private final Map<Btf, Map<String, int[]>> byEssentialName = new IdentityHashMap<>();
+    private final Map<Btf, Map<String, int[]>> flavoredNames = new IdentityHashMap<>();
 
     private CoreTarget(Btf main, Path moduleDir) {
         this.main = Objects.requireNonNull(main);
@@ -85,23 +85,30 @@ public final class CoreTarget {
 
     /**
      * Ids of the types of {@code btf} from {@code firstId} on whose name without its flavor
-     * suffix is {@code essential}, in id order; the index is built once per BTF.
+     * suffix is {@code essential}, in id order: the exact names from the BTF's own name index,
+     * and flavored names ({@code foo___v2}) from an index of those alone, built once per BTF.
      */
     synchronized int[] idsByEssentialName(Btf btf, int firstId, String essential) {
-        Map<String, int[]> index = byEssentialName.computeIfAbsent(btf, b -> {
+        Map<String, int[]> flavors = flavoredNames.computeIfAbsent(btf, b -> {
             Map<String, int[]> m = new HashMap<>();
             for (int id = firstId; id < b.typeCount(); id++) {
                 String name = b.type(id).name();
-                if (!name.isEmpty()) {
-                    String key = name.substring(0, CoreSpec.essentialLength(name));
-                    int[] ids = m.get(key);
-                    ids = ids == null ? new int[1] : Arrays.copyOf(ids, ids.length + 1);
-                    ids[ids.length - 1] = id;
-                    m.put(key, ids);
+                int length = name.indexOf("___") >= 0 ? CoreSpec.essentialLength(name) : name.length();
+                if (length < name.length()) {
+                    m.merge(name.substring(0, length), new int[] {id}, CoreTarget::concat);
                 }
             }
             return m;
         });
-        return index.getOrDefault(essential, new int[0]);
+        int[] exact = Arrays.stream(btf.idsByName(essential)).filter(id -> id >= firstId).toArray();
+        int[] all = concat(exact, flavors.getOrDefault(essential, new int[0]));
+        Arrays.sort(all);
+        return all;
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 }

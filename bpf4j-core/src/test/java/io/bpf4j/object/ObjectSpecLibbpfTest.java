@@ -77,6 +77,9 @@ class ObjectSpecLibbpfTest {
     private static final Pattern KV = Pattern.compile("libbpf: map '(.*)': found (key|value) \\[\\d+\\], sz = (\\d+)\\.");
     private static final Pattern SLOT = Pattern.compile("libbpf: \\.maps relo #\\d+: map '(.*)' slot \\[(\\d+)\\] points to (?:map|prog) '(.*)'");
     private static final Pattern KCFG = Pattern.compile("libbpf: extern \\(kcfg\\) #\\d+: symbol \\d+, off (\\d+), name (.*)");
+    private static final Pattern ST_OPS = Pattern.compile("libbpf: struct_ops init: struct (\\S+)\\(type_id=(\\d+)\\) (\\S+) found at offset \\d+");
+    private static final Pattern ST_RELO = Pattern.compile(
+            "libbpf: struct_ops reloc (\\S+): .* rel->r_offset (\\d+) map->sec_offset (\\d+) name \\d+ \\('(.*)'\\)");
     private static final Pattern KSYM = Pattern.compile("libbpf: extern \\(ksym\\) #\\d+: symbol \\d+, name (.*)");
 
     private static long number(String s) {
@@ -144,6 +147,18 @@ class ObjectSpecLibbpfTest {
                     expected.add("slot " + m.group(1) + "[" + m.group(2) + "] = " + m.group(3));
                 } else if ((m = KCFG.matcher(line)).lookingAt()) {
                     kcfg.add(m.group(2) + "@" + m.group(1));
+                } else if ((m = ST_OPS.matcher(line)).lookingAt()) {
+                    mapOrder.add(m.group(3));
+                    expected.add("struct_ops " + m.group(3) + " " + m.group(1) + " [" + m.group(2) + "]");
+                    MapSpec s = find(o, m.group(3));
+                    actual.add("struct_ops " + s.name() + " " + o.btf().orElseThrow().type(s.valueTypeId()).name() + " [" + s.valueTypeId() + "]");
+                } else if ((m = ST_RELO.matcher(line)).lookingAt()) {
+                    MapSpec s = find(o, m.group(1));
+                    long bits = (Long.parseLong(m.group(2)) - Long.parseLong(m.group(3))) * 8;
+                    var members = ((io.bpf4j.btf.BtfType.Struct) o.btf().orElseThrow().type(s.valueTypeId())).members();
+                    int member = java.util.stream.IntStream.range(0, members.size()).filter(i -> members.get(i).bitOffset() == bits)
+                            .findFirst().orElseThrow();
+                    expected.add("slot " + m.group(1) + "[" + member + "] = " + m.group(4));
                 } else if ((m = KSYM.matcher(line)).lookingAt()) {
                     ksym.add(m.group(1));
                 }

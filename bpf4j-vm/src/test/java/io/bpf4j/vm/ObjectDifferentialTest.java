@@ -60,8 +60,9 @@ class ObjectDifferentialTest {
     Stream<DynamicTest> testdataObjects() throws IOException {
         List<Path> objects;
         try (Stream<Path> files = Files.list(ElfPrograms.testdata(""))) {
-            objects = files.filter(p -> p.toString().endsWith(".bpf.o") && !p.getFileName().toString().startsWith("bigendian"))
-                    .sorted().toList();
+            // struct_ops maps register kernel callbacks and are not test-run: struct_ops.bpf.o is for the object model.
+            objects = files.filter(p -> p.toString().endsWith(".bpf.o") && !p.getFileName().toString().startsWith("bigendian")
+                    && !p.getFileName().toString().startsWith("struct_ops")).sorted().toList();
         }
         assertTrue(objects.size() >= 8, objects.toString());
         return objects.stream().map(o -> DynamicTest.dynamicTest(o.getFileName().toString(), () -> compare(o)));
