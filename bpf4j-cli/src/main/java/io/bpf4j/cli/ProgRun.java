@@ -36,7 +36,8 @@ import picocli.CommandLine.Parameters;
             "what bpftool prints: data or context out as a hex dump for FILE '-', then",
             "'Return value: N, duration: Mns'. PROG is a loaded program; OBJ an object file,",
             "whose program (the only runnable one, or 'program NAME') runs in bpf4j's userspace VM,",
-            "relocated for the running kernel's BTF when there is one (--btf to choose another).",
+            "relocated for the running kernel's BTF when there is one (--btf to choose another),",
+            "compiled to JVM bytecode by the VM's JIT unless --engine interp asks for its interpreter.",
             "FILE '-' means standard input for data_in and ctx_in, standard output for the outputs."
         })
 final class ProgRun implements Callable<Integer> {
@@ -62,6 +63,9 @@ final class ProgRun implements Callable<Integer> {
             + "for object files).")
     boolean vm;
 
+    @Mixin
+    VmEngineOption engine;
+
     @Option(names = "--btf", paramLabel = "FILE", description = "BTF to CO-RE-relocate an object for, or 'none' "
             + "(default: /sys/kernel/btf/vmlinux when it exists).")
     String btf;
@@ -84,8 +88,9 @@ final class ProgRun implements Callable<Integer> {
         TestRun run = request.testRun();
         TestRunResult result;
         if (handle) {
-            if (vm) {
-                throw new BpfException("--vm runs programs of object files; a loaded program runs in the kernel");
+            if (vm || engine.given()) {
+                throw new BpfException((vm ? "--vm" : "--engine") + " runs programs of object files in the VM; a loaded "
+                        + "program runs in the kernel");
             }
             try (KernelProgram program = Handles.program(args, 0).objects().getFirst()) {
                 result = program.testRun(run);
@@ -197,7 +202,7 @@ final class ProgRun implements Callable<Integer> {
             spec = spec.withAutoload(p.name(), p.name().equals(chosen.name()));
         }
         CoreTarget target = coreTarget();
-        try (Vm machine = Vm.create(); VmObject object = target == null ? machine.load(spec) : machine.load(spec, target)) {
+        try (Vm machine = engine.vm().build(); VmObject object = target == null ? machine.load(spec) : machine.load(spec, target)) {
             return object.program(chosen.name()).orElseThrow().testRun(run);
         }
     }

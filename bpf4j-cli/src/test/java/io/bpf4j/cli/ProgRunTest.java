@@ -110,9 +110,12 @@ class ProgRunTest {
             String kernel = bpf4j(withPrefix(List.of("prog", "run", "pinned", pinned.toString()), tail).toArray(String[]::new));
             String vm = bpf4j(withPrefix(List.of("prog", "run", OBJECT.toString(), "program", "sieve"), tail)
                     .toArray(String[]::new));
+            String interpreted = bpf4j(withPrefix(List.of("prog", "run", "--engine", "interp", OBJECT.toString(), "program",
+                    "sieve"), tail).toArray(String[]::new));
             assertEquals(expected, kernel, "kernel, " + String.join(" ", tail));
             if (!expected.startsWith("Error: failed to run program")) {
-                assertEquals(expected, vm, "VM, " + String.join(" ", tail));
+                assertEquals(expected, vm, "VM (JIT), " + String.join(" ", tail));
+                assertEquals(expected, interpreted, "VM (interpreter), " + String.join(" ", tail));
             }
         }
     }
