@@ -96,6 +96,7 @@ final class JitEmitter {
     private static final MethodTypeDesc MTD_HINT_STORE = MethodTypeDesc.of(CD_void, CD_REGION, CD_long, CD_long, CD_long,
             CD_MEMORY);
     private static final MethodTypeDesc MTD_LOAD = MethodTypeDesc.of(CD_long, CD_long);
+    private static final MethodTypeDesc MTD_WHOLE = MethodTypeDesc.of(CD_REGION, CD_REGION);
     private static final MethodTypeDesc MTD_STORE = MethodTypeDesc.of(CD_void, CD_long, CD_long);
     private static final MethodTypeDesc MTD_LL_L = MethodTypeDesc.of(CD_long, CD_long, CD_long);
     private static final MethodTypeDesc MTD_II_J = MethodTypeDesc.of(CD_long, CD_int, CD_int);
@@ -509,7 +510,11 @@ final class JitEmitter {
             b.loadConstant(from).istore(pcSlot);
             for (Map.Entry<Integer, Integer> e : regionSlots.entrySet()) {
                 b.aload(mem).loadConstant((long) JitHints.regionId(e.getKey()) << 32)
-                        .invokevirtual(CD_MEMORY, "region", MethodTypeDesc.of(CD_REGION, CD_long)).astore(e.getValue());
+                        .invokevirtual(CD_MEMORY, "region", MethodTypeDesc.of(CD_REGION, CD_long));
+                if (!isWindow(e.getKey())) {
+                    b.invokestatic(CD_RUNTIME, "whole", MTD_WHOLE);
+                }
+                b.astore(e.getValue());
             }
             for (int slot : defSlots.values()) {
                 b.getstatic(CD_RUNTIME, "NO_REGION", CD_REGION).astore(slot);
@@ -1321,6 +1326,15 @@ final class JitEmitter {
         private static final String[] LOADS = {"load8", "load16", "load32", "load64"};
         private static final String[] STORES = {"store8", "store16", "store32", "store64"};
 
+        /** The packet: a window that moves in its array, checked at both ends (JitRuntime's window methods). */
+        private static boolean isWindow(int hint) {
+            return hint == JitHints.region(Memory.PACKET);
+        }
+
+        private static String windowed(String method, int hint) {
+            return isWindow(hint) ? "window" + Character.toUpperCase(method.charAt(0)) + method.substring(1) : method;
+        }
+
         private static int sizeIndex(int size) {
             return Integer.numberOfTrailingZeros(size);
         }
@@ -1350,7 +1364,7 @@ final class JitEmitter {
             if (expectedRegion(pc)) {
                 address(src, off);
                 b.aload(mem);
-                b.invokestatic(CD_RUNTIME, LOADS[sizeIndex(size)], MTD_HINT_LOAD);
+                b.invokestatic(CD_RUNTIME, windowed(LOADS[sizeIndex(size)], hints.baseAt(pc)), MTD_HINT_LOAD);
             } else {
                 b.aload(mem);
                 address(src, off);
@@ -1371,7 +1385,7 @@ final class JitEmitter {
             }
             if (hinted) {
                 b.aload(mem);
-                b.invokestatic(CD_RUNTIME, STORES[sizeIndex(size)], MTD_HINT_STORE);
+                b.invokestatic(CD_RUNTIME, windowed(STORES[sizeIndex(size)], hints.baseAt(pc)), MTD_HINT_STORE);
             } else {
                 b.invokevirtual(CD_MEMORY, STORES[sizeIndex(size)], MTD_STORE);
             }
@@ -1385,7 +1399,8 @@ final class JitEmitter {
             }
             b.aload(mem);
             load(r);
-            b.invokevirtual(CD_MEMORY, "region", MethodTypeDesc.of(CD_REGION, CD_long)).astore(slot);
+            b.invokevirtual(CD_MEMORY, "region", MethodTypeDesc.of(CD_REGION, CD_long));
+            b.invokestatic(CD_RUNTIME, "whole", MTD_WHOLE).astore(slot);
             load(r);
             b.loadConstant(REGION_MASK).land().lstore(slot + 1);
         }

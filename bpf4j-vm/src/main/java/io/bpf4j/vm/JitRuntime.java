@@ -25,8 +25,102 @@ final class JitRuntime {
     }
 
     // ---- memory through an expected region: base is the region's id << 32 ----
+    //
+    // Whole regions (the accessible range is the whole array: stack frames, map values, input
+    // memory, plain contexts) need one check, that the offset is an index of the array, which
+    // is also the array's own bounds check. The packet has a window that moves inside its
+    // array (headroom, metadata, adjust_head), checked at both ends.
+
+    /** {@code r} if it is a whole region, which the {@code load}/{@code store} methods take; else a region no access hits. */
+    static Region whole(Region r) {
+        return r.start == 0 && r.end == r.bytes.length && r.context == null ? r : NO_REGION;
+    }
 
     static long load8(Region r, long base, long addr, Memory mem) {
+        long off = addr - base;
+        byte[] b = r.bytes;
+        int i = (int) off;
+        if (i == off && i >= 0 && i < b.length) {
+            return b[i] & 0xffL;
+        }
+        return mem.load8(addr);
+    }
+
+    static long load16(Region r, long base, long addr, Memory mem) {
+        long off = addr - base;
+        byte[] b = r.bytes;
+        int i = (int) off;
+        if (i == off && i >= 0 && i < b.length - 1) {
+            return Memory.getShort(b, i) & 0xffffL;
+        }
+        return mem.load16(addr);
+    }
+
+    static long load32(Region r, long base, long addr, Memory mem) {
+        long off = addr - base;
+        byte[] b = r.bytes;
+        int i = (int) off;
+        if (i == off && i >= 0 && i < b.length - 3) {
+            return Memory.getInt(b, i) & MASK32;
+        }
+        return mem.load32(addr);
+    }
+
+    static long load64(Region r, long base, long addr, Memory mem) {
+        long off = addr - base;
+        byte[] b = r.bytes;
+        int i = (int) off;
+        if (i == off && i >= 0 && i < b.length - 7) {
+            return Memory.getLong(b, i);
+        }
+        return mem.load64(addr);
+    }
+
+    static void store8(Region r, long base, long addr, long value, Memory mem) {
+        long off = addr - base;
+        byte[] b = r.bytes;
+        int i = (int) off;
+        if (i == off && i >= 0 && i < b.length && !r.readOnly) {
+            b[i] = (byte) value;
+        } else {
+            mem.store8(addr, value);
+        }
+    }
+
+    static void store16(Region r, long base, long addr, long value, Memory mem) {
+        long off = addr - base;
+        byte[] b = r.bytes;
+        int i = (int) off;
+        if (i == off && i >= 0 && i < b.length - 1 && !r.readOnly) {
+            Memory.putShort(b, i, (short) value);
+        } else {
+            mem.store16(addr, value);
+        }
+    }
+
+    static void store32(Region r, long base, long addr, long value, Memory mem) {
+        long off = addr - base;
+        byte[] b = r.bytes;
+        int i = (int) off;
+        if (i == off && i >= 0 && i < b.length - 3 && !r.readOnly) {
+            Memory.putInt(b, i, (int) value);
+        } else {
+            mem.store32(addr, value);
+        }
+    }
+
+    static void store64(Region r, long base, long addr, long value, Memory mem) {
+        long off = addr - base;
+        byte[] b = r.bytes;
+        int i = (int) off;
+        if (i == off && i >= 0 && i < b.length - 7 && !r.readOnly) {
+            Memory.putLong(b, i, value);
+        } else {
+            mem.store64(addr, value);
+        }
+    }
+
+    static long windowLoad8(Region r, long base, long addr, Memory mem) {
         long off = addr - base;
         if (off >= r.start && off < r.end) {
             return r.bytes[(int) off] & 0xffL;
@@ -34,7 +128,7 @@ final class JitRuntime {
         return mem.load8(addr);
     }
 
-    static long load16(Region r, long base, long addr, Memory mem) {
+    static long windowLoad16(Region r, long base, long addr, Memory mem) {
         long off = addr - base;
         if (off >= r.start && off <= r.end - 2) {
             return Memory.getShort(r.bytes, (int) off) & 0xffffL;
@@ -42,7 +136,7 @@ final class JitRuntime {
         return mem.load16(addr);
     }
 
-    static long load32(Region r, long base, long addr, Memory mem) {
+    static long windowLoad32(Region r, long base, long addr, Memory mem) {
         long off = addr - base;
         if (off >= r.start && off <= r.end - 4) {
             return Memory.getInt(r.bytes, (int) off) & MASK32;
@@ -50,7 +144,7 @@ final class JitRuntime {
         return mem.load32(addr);
     }
 
-    static long load64(Region r, long base, long addr, Memory mem) {
+    static long windowLoad64(Region r, long base, long addr, Memory mem) {
         long off = addr - base;
         if (off >= r.start && off <= r.end - 8) {
             return Memory.getLong(r.bytes, (int) off);
@@ -58,7 +152,7 @@ final class JitRuntime {
         return mem.load64(addr);
     }
 
-    static void store8(Region r, long base, long addr, long value, Memory mem) {
+    static void windowStore8(Region r, long base, long addr, long value, Memory mem) {
         long off = addr - base;
         if (off >= r.start && off < r.end && !r.readOnly) {
             r.bytes[(int) off] = (byte) value;
@@ -67,7 +161,7 @@ final class JitRuntime {
         }
     }
 
-    static void store16(Region r, long base, long addr, long value, Memory mem) {
+    static void windowStore16(Region r, long base, long addr, long value, Memory mem) {
         long off = addr - base;
         if (off >= r.start && off <= r.end - 2 && !r.readOnly) {
             Memory.putShort(r.bytes, (int) off, (short) value);
@@ -76,7 +170,7 @@ final class JitRuntime {
         }
     }
 
-    static void store32(Region r, long base, long addr, long value, Memory mem) {
+    static void windowStore32(Region r, long base, long addr, long value, Memory mem) {
         long off = addr - base;
         if (off >= r.start && off <= r.end - 4 && !r.readOnly) {
             Memory.putInt(r.bytes, (int) off, (int) value);
@@ -85,7 +179,7 @@ final class JitRuntime {
         }
     }
 
-    static void store64(Region r, long base, long addr, long value, Memory mem) {
+    static void windowStore64(Region r, long base, long addr, long value, Memory mem) {
         long off = addr - base;
         if (off >= r.start && off <= r.end - 8 && !r.readOnly) {
             Memory.putLong(r.bytes, (int) off, value);
