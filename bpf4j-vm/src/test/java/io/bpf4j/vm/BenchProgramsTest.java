@@ -18,13 +18,12 @@ import org.junit.jupiter.params.provider.EnumSource;
 @ParameterizedClass(name = "{0}")
 @EnumSource(Vm.Engine.class)
 class BenchProgramsTest {
+    static final byte[] PACKET = VmBenchmark.packet();
     private final Vm.Engine engine;
 
     BenchProgramsTest(Vm.Engine engine) {
         this.engine = engine;
     }
-
-    static final byte[] PACKET = VmBenchmark.packet();
 
     @Test
     void sameResultsAsTheKernel() {

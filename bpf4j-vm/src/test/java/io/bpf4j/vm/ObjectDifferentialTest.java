@@ -44,17 +44,16 @@ import org.junit.jupiter.params.provider.EnumSource;
 @ParameterizedClass(name = "{0}")
 @EnumSource(Vm.Engine.class)
 class ObjectDifferentialTest {
-    private final Vm.Engine engine;
-
-    ObjectDifferentialTest(Vm.Engine engine) {
-        this.engine = engine;
-    }
-
     /** Programs of testdata the verifier of this kernel refuses (built to test parsers, not to load), with why. */
     private static final Map<String, Map<String, String>> EXPECTED_REFUSALS = Map.of(
             "isa_v4.bpf.o", Map.of("v4_prog", "unreachable insn 4"));
     private static final Path XDP_OBJECTS = Path.of("/usr/lib/x86_64-linux-gnu/bpf");
     private static final HexFormat HEX = HexFormat.of();
+    private final Vm.Engine engine;
+
+    ObjectDifferentialTest(Vm.Engine engine) {
+        this.engine = engine;
+    }
 
     @TestFactory
     Stream<DynamicTest> testdataObjects() throws IOException {

@@ -41,12 +41,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 @ParameterizedClass(name = "{0}")
 @EnumSource(Vm.Engine.class)
 class RandomProgramDifferentialTest {
-    private final Vm.Engine engine;
-
-    RandomProgramDifferentialTest(Vm.Engine engine) {
-        this.engine = engine;
-    }
-
     private static final int PROGRAMS = 250;
     private static final int VALUE_SIZE = 9 * 8;
     private static final AluOp[] ALU = AluOp.values();
@@ -54,6 +48,11 @@ class RandomProgramDifferentialTest {
         JumpOp.JSGE, JumpOp.JLT, JumpOp.JLE, JumpOp.JSLT, JumpOp.JSLE};
     private static final AtomicOp[] ATOMICS = {AtomicOp.ADD, AtomicOp.OR, AtomicOp.AND, AtomicOp.XOR, AtomicOp.FETCH_ADD,
         AtomicOp.FETCH_OR, AtomicOp.FETCH_AND, AtomicOp.FETCH_XOR, AtomicOp.XCHG, AtomicOp.CMPXCHG};
+    private final Vm.Engine engine;
+
+    RandomProgramDifferentialTest(Vm.Engine engine) {
+        this.engine = engine;
+    }
 
     /** One body instruction, or a jump whose target is an index into the list of items. */
     private record Item(Instruction insn, int target, boolean jmp32, JumpOp op, int dst, int src, int imm, boolean reg) {
