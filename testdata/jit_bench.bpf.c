@@ -87,17 +87,22 @@ int prime_sieve(struct xdp_md *ctx)
 	return count;
 }
 
+/*
+ * floor(log2(v)) without a branch: smear the highest set bit into every lower one, count
+ * the ones (SWAR popcount), subtract one. (-1 for 0.)
+ */
 static __always_inline __u32 log2_u64(__u64 v)
 {
-	__u32 r = 0;
-
-	if (v >> 32) { v >>= 32; r += 32; }
-	if (v >> 16) { v >>= 16; r += 16; }
-	if (v >> 8) { v >>= 8; r += 8; }
-	if (v >> 4) { v >>= 4; r += 4; }
-	if (v >> 2) { v >>= 2; r += 2; }
-	if (v >> 1) r += 1;
-	return r;
+	v |= v >> 1;
+	v |= v >> 2;
+	v |= v >> 4;
+	v |= v >> 8;
+	v |= v >> 16;
+	v |= v >> 32;
+	v -= (v >> 1) & 0x5555555555555555ULL;
+	v = (v & 0x3333333333333333ULL) + ((v >> 2) & 0x3333333333333333ULL);
+	v = (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+	return (__u32)((v * 0x0101010101010101ULL) >> 56) - 1;
 }
 
 /* Sum of floor(log2(x)) over n values of a xorshift64 sequence, shifted to every magnitude. */

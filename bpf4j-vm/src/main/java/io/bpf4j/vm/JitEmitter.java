@@ -204,15 +204,8 @@ final class JitEmitter {
         });
         cb.withMethodBody("function", MTD_FUNCTION_AT, ClassFile.ACC_FINAL, b -> {
             Label none = b.newLabel();
-            List<SwitchCase> cases = new ArrayList<>();
-            Map<Label, Integer> targets = new LinkedHashMap<>();
-            for (JitPlan.Function f : plan.functions) {
-                Label l = b.newLabel();
-                cases.add(SwitchCase.of(f.start(), l));
-                targets.put(l, f.start());
-            }
             b.iload(1);
-            b.lookupswitch(none, cases);
+            Map<Label, Integer> targets = switchOnFunctions(b, none);
             for (Map.Entry<Label, Integer> t : targets.entrySet()) {
                 b.labelBinding(t.getKey());
                 b.aload(2);
@@ -228,6 +221,22 @@ final class JitEmitter {
             b.invokespecial(desc(IllegalStateException.class), "<init>", MethodTypeDesc.of(CD_void));
             b.athrow();
         });
+    }
+
+    /**
+     * A lookupswitch on the int on the stack over the first instructions of the functions;
+     * returns each case's label, to be bound, with its function's first instruction.
+     */
+    private Map<Label, Integer> switchOnFunctions(CodeBuilder b, Label otherwise) {
+        List<SwitchCase> cases = new ArrayList<>();
+        Map<Label, Integer> targets = new LinkedHashMap<>();
+        for (JitPlan.Function f : plan.functions) {
+            Label l = b.newLabel();
+            cases.add(SwitchCase.of(f.start(), l));
+            targets.put(l, f.start());
+        }
+        b.lookupswitch(otherwise, cases);
+        return targets;
     }
 
     /** Pushes ten long arguments starting at {@code slot}. */
@@ -330,14 +339,8 @@ final class JitEmitter {
             int target = 4;
             int regs = 6;
             b.lload(target).loadConstant(32).lushr().l2i().loadConstant(Memory.FUNCTIONS).if_icmpne(other);
-            List<SwitchCase> cases = new ArrayList<>();
-            Map<Label, Integer> functions = new LinkedHashMap<>();
-            for (JitPlan.Function f : plan.functions) {
-                Label l = b.newLabel();
-                cases.add(SwitchCase.of(f.start(), l));
-                functions.put(l, f.start());
-            }
-            b.lload(target).l2i().lookupswitch(other, cases);
+            b.lload(target).l2i();
+            Map<Label, Integer> functions = switchOnFunctions(b, other);
             for (Map.Entry<Label, Integer> e : functions.entrySet()) {
                 b.labelBinding(e.getKey());
                 b.iload(1).invokestatic(CD_RUNTIME, "checkCall", MethodTypeDesc.of(CD_void, CD_int));
@@ -637,116 +640,85 @@ final class JitEmitter {
         }
 
         private void alu(int op, int dst, int src, int imm) {
-            switch (op) {
-                case Op.ADD64_IMM, Op.ADD64_REG -> binary64(op, dst, src, imm, Opcode.LADD);
-                case Op.SUB64_IMM, Op.SUB64_REG -> binary64(op, dst, src, imm, Opcode.LSUB);
-                case Op.MUL64_IMM, Op.MUL64_REG -> binary64(op, dst, src, imm, Opcode.LMUL);
-                case Op.OR64_IMM, Op.OR64_REG -> binary64(op, dst, src, imm, Opcode.LOR);
-                case Op.AND64_IMM, Op.AND64_REG -> binary64(op, dst, src, imm, Opcode.LAND);
-                case Op.XOR64_IMM, Op.XOR64_REG -> binary64(op, dst, src, imm, Opcode.LXOR);
-                case Op.LSH64_IMM, Op.LSH64_REG -> shift64(op, dst, src, imm, Opcode.LSHL);
-                case Op.RSH64_IMM, Op.RSH64_REG -> shift64(op, dst, src, imm, Opcode.LUSHR);
-                case Op.ARSH64_IMM, Op.ARSH64_REG -> shift64(op, dst, src, imm, Opcode.LSHR);
-                case Op.DIV64_IMM -> byConstant64(dst, imm, false, "divideUnsigned");
-                case Op.SDIV64_IMM -> byConstant64(dst, imm, false, null);
-                case Op.MOD64_IMM -> byConstant64(dst, imm, true, "remainderUnsigned");
-                case Op.SMOD64_IMM -> byConstant64(dst, imm, true, null);
-                case Op.DIV64_REG -> runtime64(dst, src, "div64");
-                case Op.SDIV64_REG -> runtime64(dst, src, "sdiv64");
-                case Op.MOD64_REG -> runtime64(dst, src, "mod64");
-                case Op.SMOD64_REG -> runtime64(dst, src, "smod64");
+            if (op >= Op.ZEXT16) {
+                byteOrder(op, dst);
+                return;
+            }
+            // Each 32-bit operation sits at a fixed distance from its 64-bit one (Op).
+            boolean wide = op < Op.ADD32_IMM;
+            int kind = wide ? op : op - (Op.ADD32_IMM - Op.ADD64_IMM);
+            switch (kind) {
+                case Op.ADD64_IMM, Op.ADD64_REG -> arithmetic(wide, op, dst, src, imm, Opcode.LADD, Opcode.IADD);
+                case Op.SUB64_IMM, Op.SUB64_REG -> arithmetic(wide, op, dst, src, imm, Opcode.LSUB, Opcode.ISUB);
+                case Op.MUL64_IMM, Op.MUL64_REG -> arithmetic(wide, op, dst, src, imm, Opcode.LMUL, Opcode.IMUL);
+                case Op.OR64_IMM, Op.OR64_REG -> arithmetic(wide, op, dst, src, imm, Opcode.LOR, Opcode.IOR);
+                case Op.AND64_IMM, Op.AND64_REG -> arithmetic(wide, op, dst, src, imm, Opcode.LAND, Opcode.IAND);
+                case Op.XOR64_IMM, Op.XOR64_REG -> arithmetic(wide, op, dst, src, imm, Opcode.LXOR, Opcode.IXOR);
+                case Op.LSH64_IMM, Op.LSH64_REG -> arithmetic(wide, op, dst, src, imm, Opcode.LSHL, Opcode.ISHL);
+                case Op.RSH64_IMM, Op.RSH64_REG -> arithmetic(wide, op, dst, src, imm, Opcode.LUSHR, Opcode.IUSHR);
+                case Op.ARSH64_IMM, Op.ARSH64_REG -> arithmetic(wide, op, dst, src, imm, Opcode.LSHR, Opcode.ISHR);
+                case Op.DIV64_IMM -> byConstant(wide, dst, imm, false, "divideUnsigned");
+                case Op.SDIV64_IMM -> byConstant(wide, dst, imm, false, null);
+                case Op.MOD64_IMM -> byConstant(wide, dst, imm, true, "remainderUnsigned");
+                case Op.SMOD64_IMM -> byConstant(wide, dst, imm, true, null);
+                case Op.DIV64_REG -> byRegister(wide, dst, src, "div");
+                case Op.SDIV64_REG -> byRegister(wide, dst, src, "sdiv");
+                case Op.MOD64_REG -> byRegister(wide, dst, src, "mod");
+                case Op.SMOD64_REG -> byRegister(wide, dst, src, "smod");
                 case Op.NEG64 -> {
                     load(dst);
-                    b.lneg();
+                    if (wide) {
+                        b.lneg();
+                    } else {
+                        b.l2i().ineg();
+                        zeroExtend();
+                    }
                     store(dst);
                 }
                 case Op.MOV64_IMM -> {
-                    lconst(imm);
+                    lconst(wide ? imm : imm & MASK32);
                     store(dst);
                 }
-                case Op.MOV64_REG -> {
+                case Op.MOV64_REG, Op.MOVSX64_8, Op.MOVSX64_16, Op.MOVSX64_32 -> {
                     load(src);
-                    store(dst);
-                }
-                case Op.MOVSX64_8, Op.MOVSX64_16, Op.MOVSX64_32 -> {
-                    load(src);
-                    b.l2i();
-                    if (op == Op.MOVSX64_8) {
-                        b.i2b();
-                    } else if (op == Op.MOVSX64_16) {
-                        b.i2s();
+                    if (kind != Op.MOV64_REG || !wide) {
+                        b.l2i();
+                        if (kind == Op.MOVSX64_8) {
+                            b.i2b();
+                        } else if (kind == Op.MOVSX64_16) {
+                            b.i2s();
+                        }
+                        if (wide) {
+                            b.i2l();
+                        } else {
+                            zeroExtend();
+                        }
                     }
-                    b.i2l();
-                    store(dst);
-                }
-                case Op.ADD32_IMM, Op.ADD32_REG -> binary32(op, dst, src, imm, Opcode.IADD);
-                case Op.SUB32_IMM, Op.SUB32_REG -> binary32(op, dst, src, imm, Opcode.ISUB);
-                case Op.MUL32_IMM, Op.MUL32_REG -> binary32(op, dst, src, imm, Opcode.IMUL);
-                case Op.OR32_IMM, Op.OR32_REG -> binary32(op, dst, src, imm, Opcode.IOR);
-                case Op.AND32_IMM, Op.AND32_REG -> binary32(op, dst, src, imm, Opcode.IAND);
-                case Op.XOR32_IMM, Op.XOR32_REG -> binary32(op, dst, src, imm, Opcode.IXOR);
-                case Op.LSH32_IMM, Op.LSH32_REG -> binary32(op, dst, src, imm, Opcode.ISHL);
-                case Op.RSH32_IMM, Op.RSH32_REG -> binary32(op, dst, src, imm, Opcode.IUSHR);
-                case Op.ARSH32_IMM, Op.ARSH32_REG -> binary32(op, dst, src, imm, Opcode.ISHR);
-                case Op.DIV32_IMM -> byConstant32(dst, imm, false, "divideUnsigned");
-                case Op.SDIV32_IMM -> byConstant32(dst, imm, false, null);
-                case Op.MOD32_IMM -> byConstant32(dst, imm, true, "remainderUnsigned");
-                case Op.SMOD32_IMM -> byConstant32(dst, imm, true, null);
-                case Op.DIV32_REG -> interpreter32(dst, src, "div32");
-                case Op.SDIV32_REG -> interpreter32(dst, src, "sdiv32");
-                case Op.MOD32_REG -> interpreter32(dst, src, "mod32");
-                case Op.SMOD32_REG -> interpreter32(dst, src, "smod32");
-                case Op.NEG32 -> {
-                    load(dst);
-                    b.l2i().ineg();
-                    zeroExtend();
-                    store(dst);
-                }
-                case Op.MOV32_IMM -> {
-                    lconst(imm & MASK32);
-                    store(dst);
-                }
-                case Op.MOV32_REG, Op.MOVSX32_8, Op.MOVSX32_16 -> {
-                    load(src);
-                    b.l2i();
-                    if (op == Op.MOVSX32_8) {
-                        b.i2b();
-                    } else if (op == Op.MOVSX32_16) {
-                        b.i2s();
-                    }
-                    zeroExtend();
-                    store(dst);
-                }
-                case Op.ZEXT16 -> {
-                    load(dst);
-                    b.loadConstant(0xffffL).land();
-                    store(dst);
-                }
-                case Op.ZEXT32 -> {
-                    load(dst);
-                    b.loadConstant(MASK32).land();
-                    store(dst);
-                }
-                case Op.NOP -> { }
-                case Op.BSWAP16 -> {
-                    load(dst);
-                    b.l2i().i2s().invokestatic(desc(Short.class), "reverseBytes", MethodTypeDesc.of(CD_short, CD_short));
-                    b.i2l().loadConstant(0xffffL).land();
-                    store(dst);
-                }
-                case Op.BSWAP32 -> {
-                    load(dst);
-                    b.l2i().invokestatic(desc(Integer.class), "reverseBytes", MethodTypeDesc.of(CD_int, CD_int));
-                    zeroExtend();
-                    store(dst);
-                }
-                case Op.BSWAP64 -> {
-                    load(dst);
-                    b.invokestatic(desc(Long.class), "reverseBytes", MethodTypeDesc.of(CD_long, CD_long));
                     store(dst);
                 }
                 default -> throw new IllegalStateException("undecoded operation " + op);
             }
+        }
+
+        /** Byte order: truncation to little-endian, byte swaps. */
+        private void byteOrder(int op, int dst) {
+            load(dst);
+            switch (op) {
+                case Op.ZEXT16 -> b.loadConstant(0xffffL).land();
+                case Op.ZEXT32 -> b.loadConstant(MASK32).land();
+                case Op.NOP -> { }
+                case Op.BSWAP16 -> {
+                    b.l2i().i2s().invokestatic(desc(Short.class), "reverseBytes", MethodTypeDesc.of(CD_short, CD_short));
+                    b.i2l().loadConstant(0xffffL).land();
+                }
+                case Op.BSWAP32 -> {
+                    b.l2i().invokestatic(desc(Integer.class), "reverseBytes", MethodTypeDesc.of(CD_int, CD_int));
+                    zeroExtend();
+                }
+                case Op.BSWAP64 -> b.invokestatic(desc(Long.class), "reverseBytes", MethodTypeDesc.of(CD_long, CD_long));
+                default -> throw new IllegalStateException("undecoded operation " + op);
+            }
+            store(dst);
         }
 
         /** Whether an ALU operation takes a register operand: the REG form of each IMM/REG pair. */
@@ -755,103 +727,79 @@ final class JitEmitter {
             return o < Op.NEG64 || o >= Op.ARSH64_IMM ? (o & 1) == 1 : (o & 1) == 0;
         }
 
-        private void binary64(int op, int dst, int src, int imm, Opcode opcode) {
+        /**
+         * dst = dst op operand, in 64 bits or in 32 (zero-extended); shift counts are ints in
+         * both, and the JVM masks them as BPF does.
+         */
+        private void arithmetic(boolean wide, int op, int dst, int src, int imm, Opcode op64, Opcode op32) {
+            boolean shift = op64 == Opcode.LSHL || op64 == Opcode.LUSHR || op64 == Opcode.LSHR;
             load(dst);
+            if (!wide) {
+                b.l2i();
+            }
             if (isRegisterForm(op)) {
                 load(src);
-            } else {
+                if (!wide || shift) {
+                    b.l2i();
+                }
+            } else if (wide && !shift) {
                 lconst(imm);
-            }
-            b.with(java.lang.classfile.instruction.OperatorInstruction.of(opcode));
-            store(dst);
-        }
-
-        private void shift64(int op, int dst, int src, int imm, Opcode opcode) {
-            load(dst);
-            if (isRegisterForm(op)) {
-                load(src);
-                b.l2i();
             } else {
                 iconst(imm);
             }
-            b.with(java.lang.classfile.instruction.OperatorInstruction.of(opcode));
-            store(dst);
-        }
-
-        private void binary32(int op, int dst, int src, int imm, Opcode opcode) {
-            load(dst);
-            b.l2i();
-            if (isRegisterForm(op)) {
-                load(src);
-                b.l2i();
-            } else {
-                iconst(imm);
+            b.with(java.lang.classfile.instruction.OperatorInstruction.of(wide ? op64 : op32));
+            if (!wide) {
+                zeroExtend();
             }
-            b.with(java.lang.classfile.instruction.OperatorInstruction.of(opcode));
-            zeroExtend();
             store(dst);
         }
 
         /** Division or modulo by an immediate; by zero, division gives 0 and modulo keeps the dividend. */
-        private void byConstant64(int dst, int imm, boolean modulo, String unsigned) {
+        private void byConstant(boolean wide, int dst, int imm, boolean modulo, String unsigned) {
             if (imm == 0) {
-                if (!modulo) {
+                if (modulo && !wide) {
+                    load(dst);
+                    b.l2i();
+                    zeroExtend();
+                    store(dst);
+                } else if (!modulo) {
                     b.lconst_0();
                     store(dst);
                 }
                 return;
             }
             load(dst);
-            lconst(imm);
-            if (unsigned != null) {
-                b.invokestatic(desc(Long.class), unsigned, MTD_LL_L);
-            } else if (modulo) {
-                b.lrem();
+            if (wide) {
+                lconst(imm);
             } else {
-                b.ldiv();
+                b.l2i();
+                iconst(imm);
             }
-            store(dst);
-        }
-
-        private void byConstant32(int dst, int imm, boolean modulo, String unsigned) {
-            if (imm == 0) {
-                if (modulo) {
-                    load(dst);
-                    b.l2i();
-                    zeroExtend();
-                } else {
-                    b.lconst_0();
-                }
-                store(dst);
-                return;
-            }
-            load(dst);
-            b.l2i();
-            iconst(imm);
             if (unsigned != null) {
-                b.invokestatic(desc(Integer.class), unsigned, MTD_II_I);
-            } else if (modulo) {
-                b.irem();
+                b.invokestatic(desc(wide ? Long.class : Integer.class), unsigned, wide ? MTD_LL_L : MTD_II_I);
             } else {
-                b.idiv();
+                b.with(java.lang.classfile.instruction.OperatorInstruction.of(modulo ? (wide ? Opcode.LREM : Opcode.IREM)
+                        : (wide ? Opcode.LDIV : Opcode.IDIV)));
             }
-            zeroExtend();
+            if (!wide) {
+                zeroExtend();
+            }
             store(dst);
         }
 
-        private void runtime64(int dst, int src, String method) {
+        /** Division or modulo by a register: JitRuntime's 64-bit and the interpreter's 32-bit methods, {@code name} + width. */
+        private void byRegister(boolean wide, int dst, int src, String name) {
             load(dst);
+            if (!wide) {
+                b.l2i();
+            }
             load(src);
-            b.invokestatic(CD_RUNTIME, method, MTD_LL_L);
-            store(dst);
-        }
-
-        private void interpreter32(int dst, int src, String method) {
-            load(dst);
-            b.l2i();
-            load(src);
-            b.l2i();
-            b.invokestatic(CD_INTERPRETER, method, MTD_II_J);
+            if (wide) {
+                b.invokestatic(CD_RUNTIME, name + "64", MTD_LL_L);
+            } else {
+                b.l2i();
+                b.invokestatic(CD_INTERPRETER, name + "32", MTD_II_J);
+            }
             store(dst);
         }
 
