@@ -20,6 +20,7 @@ final class Execution {
     /** Registers, may_goto count and entry of the frames of compiled functions split into several methods. */
     /** The registers a compiled callback restores, per frame of its caller. */
     final long[] callbackRegs = new long[Memory.MAX_FRAMES * Interpreter.REGISTERS];
+    /** r0..r9 and the may_goto count of each frame of a compiled function split over several methods. */
     final long[] jitFrames = new long[Memory.MAX_FRAMES * JitEmitter.FRAME_SLOTS];
     private final byte[] scratch = new byte[64];
     int depth;
