@@ -39,23 +39,25 @@ class BpfCompilerTest {
             char LICENSE[] SEC("license") = "GPL";
             """;
 
+    // One cache for the class, so that the kernel's vmlinux.h is generated once.
     @TempDir
-    Path cache;
+    static Path cache;
+    private static BpfCompiler.Result first;
 
     @BeforeAll
-    static void needClangAndBtf() {
+    static void compileOnce() {
         assumeTrue(Files.isReadable(VmlinuxHeader.KERNEL_BTF), "this kernel has no " + VmlinuxHeader.KERNEL_BTF);
         try {
             BpfCompiler.find();
         } catch (BpfException e) {
             assumeTrue(false, e.getMessage());
         }
+        first = BpfCompiler.find().withCacheRoot(cache).compile("count.bpf.c", EXEC_COUNTER);
     }
 
     @Test
     void compilesWithThePreludeAndCachesHeaderAndObject() {
         BpfCompiler cc = BpfCompiler.find().withCacheRoot(cache);
-        BpfCompiler.Result first = cc.compile("count.bpf.c", EXEC_COUNTER);
         assertTrue(first.header().generated(), "the first compile generates vmlinux.h");
         assertFalse(first.cached());
         ObjectSpec spec = ObjectSpec.parse("count.bpf.o", first.object());
@@ -120,21 +122,21 @@ class BpfCompilerTest {
     }
 
     @Test
-    void vmlinuxHeaderIsTheDumpOfItsBtfAndKeyedByIt() throws Exception {
+    void vmlinuxHeaderIsTheDumpOfItsBtfAndKeyedByIt(@TempDir Path dir) throws Exception {
         Path repo = Path.of(System.getProperty("bpf4j.repo.root", "."));
         Btf btf = ObjectSpec.read(repo.resolve("testdata/btf_types.bpf.o")).btf().orElseThrow();
-        Path raw = cache.resolve("types.btf");
+        Path raw = dir.resolve("types.btf");
         Files.write(raw, btf.toBytes());
-        VmlinuxHeader h = VmlinuxHeader.of(raw, cache);
+        VmlinuxHeader h = VmlinuxHeader.of(raw, dir);
         assertTrue(h.generated());
         StringBuilder expected = new StringBuilder();
         BtfCDump.dumpHeader(Btf.parse(btf.toBytes()), expected, true);
         assertEquals(expected.toString(), Files.readString(h.file(), StandardCharsets.UTF_8));
-        assertFalse(VmlinuxHeader.of(raw, cache).generated());
-        assertEquals(h.file(), VmlinuxHeader.of(raw, cache).file());
+        assertFalse(VmlinuxHeader.of(raw, dir).generated());
+        assertEquals(h.file(), VmlinuxHeader.of(raw, dir).file());
         Btf other = ObjectSpec.read(repo.resolve("testdata/core.bpf.o")).btf().orElseThrow();
         Files.write(raw, other.toBytes());
-        VmlinuxHeader h2 = VmlinuxHeader.of(raw, cache);
+        VmlinuxHeader h2 = VmlinuxHeader.of(raw, dir);
         assertTrue(h2.generated(), "other BTF, another header");
         assertFalse(h2.file().equals(h.file()));
     }

@@ -1,0 +1,182 @@
+package io.bpf4j.bcc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.bpf4j.BpfException;
+import io.bpf4j.TestRun;
+import io.bpf4j.codec.CArray;
+import io.bpf4j.kernel.testing.FdSnapshot;
+import io.bpf4j.kernel.testing.KernelTest;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The BCC-style API on the kernel: compile, load, attach, tables, events, histograms, close. */
+@KernelTest
+class BpfTest {
+    record ExecEvent(int pid, int ppid, @CArray(16) String comm) {}
+
+    private static final String EXEC_EVENTS = """
+            struct exec_event { u32 pid; u32 ppid; char comm[16]; };
+            struct exec_event *unused_exec_event __attribute__((unused)); /* keeps the struct in BTF */
+            struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 1024); __type(key, u32); __type(value, u64); } execs SEC(".maps");
+            struct { __uint(type, BPF_MAP_TYPE_RINGBUF); __uint(max_entries, 1 << 16); } ring SEC(".maps");
+            struct { __uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY); __uint(key_size, 4); __uint(value_size, 4); } perf SEC(".maps");
+
+            SEC("tracepoint/sched/sched_process_exec")
+            int on_exec(struct trace_event_raw_sched_process_exec *ctx)
+            {
+                struct exec_event e = {};
+                struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+                u64 one = 1, *n;
+
+                e.pid = bpf_get_current_pid_tgid() >> 32;
+                e.ppid = BPF_CORE_READ(task, real_parent, tgid);
+                bpf_get_current_comm(e.comm, sizeof(e.comm));
+                n = bpf_map_lookup_elem(&execs, &e.pid);
+                if (n)
+                    __sync_fetch_and_add(n, 1);
+                else
+                    bpf_map_update_elem(&execs, &e.pid, &one, BPF_ANY);
+                bpf_ringbuf_output(&ring, &e, sizeof(e), 0);
+                bpf_perf_event_output(ctx, &perf, BPF_F_CURRENT_CPU, &e, sizeof(e));
+                return 0;
+            }
+
+            char LICENSE[] SEC("license") = "GPL";
+            """;
+
+    @Test
+    void tracepointFeedsTableRingAndPerfBuffer() throws Exception {
+        FdSnapshot before = FdSnapshot.take();
+        try (Bpf bpf = Bpf.builder().source("exec_events.bpf.c", EXEC_EVENTS).load()) {
+            bpf.attachTracepoint("sched:sched_process_exec", "on_exec");
+            List<ExecEvent> ring = new ArrayList<>();
+            List<ExecEvent> perf = new ArrayList<>();
+            bpf.openRingBuffer("ring", bpf.struct("exec_event", ExecEvent.class), ring::add);
+            bpf.openPerfBuffer("perf", bpf.struct("exec_event", ExecEvent.class), perf::add, lost -> {});
+            Process child = new ProcessBuilder("/bin/true").start();
+            int pid = (int) child.pid();
+            child.waitFor();
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            // The JDK may exec a helper (jspawnhelper) before /bin/true in the child: both are seen.
+            while (System.nanoTime() < deadline && (!seen(ring, pid) || !seen(perf, pid))) {
+                bpf.poll(Duration.ofMillis(100));
+            }
+            ExecEvent e = ring.stream().filter(x -> x.pid() == pid && x.comm().equals("true")).findFirst()
+                    .orElseThrow(() -> new AssertionError("ring buffer never saw /bin/true as pid " + pid + ": " + ring));
+            assertEquals(ProcessHandle.current().pid(), e.ppid(), "the test is the child's parent");
+            assertTrue(seen(perf, pid), "perf buffer never saw /bin/true as pid " + pid + ": " + perf);
+            long execsOfChild = ring.stream().filter(x -> x.pid() == pid).count();
+            Table<Integer, Long> execs = bpf.table("execs", Integer.class, Long.class);
+            assertEquals(execsOfChild, execs.get(pid));
+            assertTrue(execs.containsKey(pid));
+            assertTrue(execs.size() >= 1);
+            assertEquals(execsOfChild, execs.remove(pid));
+            assertEquals(null, execs.get(pid));
+            execs.put(7, 70L);
+            assertEquals(70L, execs.put(7, 71L));
+            execs.clear();
+            assertTrue(execs.isEmpty());
+        }
+        before.assertNoneLeaked();
+    }
+
+    private static boolean seen(List<ExecEvent> events, int pid) {
+        return events.stream().anyMatch(e -> e.pid() == pid && e.comm().equals("true"));
+    }
+
+    @Test
+    void log2HistogramFromTheKernelPrintsAsBcc() {
+        String source = """
+                struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 65); __type(key, u32); __type(value, u64); } dist SEC(".maps");
+                struct { __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); __uint(max_entries, 1); __type(key, u32); __type(value, u64); } total SEC(".maps");
+
+                static __always_inline u32 log2l(u64 v)
+                {
+                    u32 r = 0;
+                    while (v > 1 && r < 64) { v >>= 1; r++; }
+                    return r;
+                }
+
+                SEC("xdp")
+                int size_hist(struct xdp_md *ctx)
+                {
+                    u64 len = ctx->data_end - ctx->data;
+                    u32 slot = len ? log2l(len) + 1 : 1, zero = 0;
+                    u64 *n = bpf_map_lookup_elem(&dist, &slot);
+                    if (n)
+                        __sync_fetch_and_add(n, 1);
+                    n = bpf_map_lookup_elem(&total, &zero);
+                    if (n)
+                        *n += len;
+                    return XDP_PASS;
+                }
+
+                char LICENSE[] SEC("license") = "GPL";
+                """;
+        try (Bpf bpf = Bpf.builder().source("size_hist.bpf.c", source).load()) {
+            Log2Histogram expected = new Log2Histogram();
+            long bytes = 0;
+            for (int size : new int[] {14, 60, 60, 64, 100, 1000, 1500, 129, 255, 256}) {
+                bpf.program("size_hist").testRun(TestRun.ofData(new byte[size]));
+                expected.add(size);
+                bytes += size;
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            bpf.table("dist", Integer.class, Long.class).printLog2Hist(new PrintStream(out, true, StandardCharsets.UTF_8), "bytes");
+            assertEquals(expected.format("bytes"), out.toString(StandardCharsets.UTF_8));
+            assertTrue(out.toString(StandardCharsets.UTF_8).contains("        64 -> 127        : 2        |"), out.toString());
+            PerCpuTable<Integer, Long> total = bpf.perCpuTable("total", Integer.class, Long.class);
+            assertEquals(bytes, total.sum(0));
+            assertEquals(Map.of(0, bytes), new HashMap<>(total.sums()));
+            total.clear();
+            assertEquals(0, total.sum(0));
+        }
+    }
+
+    @Test
+    void globalsAndConstants() {
+        String source = """
+                const volatile u32 step = 1;
+                u64 counter = 0;
+                SEC("xdp") int count(struct xdp_md *ctx) { counter += step; return XDP_PASS; }
+                char LICENSE[] SEC("license") = "GPL";
+                """;
+        try (Bpf bpf = Bpf.builder().source("globals.bpf.c", source).variable("step", 5).load()) {
+            for (int i = 0; i < 3; i++) {
+                bpf.program("count").testRun(TestRun.ofData(new byte[64]));
+            }
+            assertEquals(15L, bpf.global("counter", Long.class));
+            assertEquals(5, bpf.global("step", Integer.class));
+            bpf.setGlobal("counter", Long.class, 100L);
+            bpf.program("count").testRun(TestRun.ofData(new byte[64]));
+            assertEquals(105L, bpf.global("counter", Long.class));
+        }
+    }
+
+    @Test
+    void clearErrors() {
+        try (Bpf bpf = Bpf.builder().source("exec_events.bpf.c", EXEC_EVENTS).load()) {
+            BpfException wrongType = assertThrows(BpfException.class, () -> bpf.attachXdp("lo", "on_exec", io.bpf4j.kernel.XdpLink.Mode.GENERIC));
+            assertEquals("program 'on_exec' is a tracepoint program (section 'tracepoint/sched/sched_process_exec'), not an XDP "
+                    + "program: its SEC() decides its type", wrongType.getMessage());
+            BpfException noMap = assertThrows(BpfException.class, () -> bpf.table("nope", Integer.class, Long.class));
+            assertTrue(noMap.getMessage().contains("has no map 'nope'"), noMap.getMessage());
+            IllegalArgumentException size = assertThrows(IllegalArgumentException.class,
+                    () -> bpf.table("execs", Long.class, Long.class));
+            assertTrue(size.getMessage().contains("the key of map 'execs' has 4 bytes, but Long is 8"), size.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> bpf.attachTracepoint("sched_process_exec", "on_exec"));
+        }
+        CompileException e = assertThrows(CompileException.class, () -> Bpf.compile("SEC(\"xdp\") int f(struct xdp_md *c) { return c->x; }"));
+        assertEquals(1, e.errors().getFirst().line());
+    }
+}
