@@ -2,6 +2,7 @@ package io.bpf4j.cli;
 
 import io.bpf4j.BpfException;
 import io.bpf4j.kernel.BpfSyscallException;
+import io.bpf4j.kernel.KernelLink;
 import io.bpf4j.kernel.KernelMap;
 import io.bpf4j.kernel.KernelProgram;
 import io.bpf4j.kernel.sys.Libc;
@@ -77,7 +78,10 @@ final class Bpftool {
                 .format(Instant.ofEpochSecond(seconds).atZone(ZoneId.systemDefault()));
     }
 
-    /** Paths of the objects of {@code kind} ({@code bpf-map}, {@code bpf-prog}) pinned on any mounted bpffs, by id. */
+    /**
+     * Paths of the objects of {@code kind} ({@code bpf-map}, {@code bpf-prog}, {@code bpf-link})
+     * pinned on any mounted bpffs, by id.
+     */
     static IdTable<String> pinnedPaths(String kind) {
         IdTable<String> table = new IdTable<>();
         for (Path mount : bpffsMounts()) {
@@ -106,6 +110,11 @@ final class Bpftool {
                 case "bpf-prog" -> {
                     try (KernelProgram p = KernelProgram.openPinned(f)) {
                         yield p.id();
+                    }
+                }
+                case "bpf-link" -> {
+                    try (KernelLink l = KernelLink.openPinned(f)) {
+                        yield l.id();
                     }
                 }
                 default -> null;

@@ -17,7 +17,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code bpf4j btf show [id ID]}: the BTF objects loaded in the kernel, with the programs and maps using them. */
-@Command(name = "show", aliases = "list", description = "Show every BTF object in the kernel, or the one with id ID.")
+@Command(mixinStandardHelpOptions = true, name = "show", aliases = "list",
+        description = "Show every BTF object in the kernel, or the one with id ID.")
 final class BtfShowCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

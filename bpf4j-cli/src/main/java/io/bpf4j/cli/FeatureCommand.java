@@ -27,6 +27,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code bpf4j feature probe}: what the kernel supports, printed as bpftool's feature probe prints it. */
 @Command(
+        mixinStandardHelpOptions = true,
         name = "feature",
         description = "Probe the kernel's BPF features, as bpftool feature does.",
         subcommands = {FeatureCommand.Probe.class, CommandLine.HelpCommand.class})
@@ -54,7 +55,8 @@ final class FeatureCommand implements Runnable {
     /** Helpers that write to the kernel log when probed; only {@code full} probes them. */
     private static final List<String> NOISY_HELPERS = List.of("bpf_trace_printk", "bpf_trace_vprintk", "bpf_probe_write_user");
 
-    @Command(name = "probe", description = {"Probe the running kernel: configuration, program types, map types,",
+    @Command(mixinStandardHelpOptions = true, name = "probe",
+            description = {"Probe the running kernel: configuration, program types, map types,",
         "helpers per program type and miscellaneous features.",
         "full: also probe helpers that write to the kernel log; macros [prefix P]: print C macros."})
     static final class Probe implements Callable<Integer> {

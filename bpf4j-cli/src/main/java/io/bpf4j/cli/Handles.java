@@ -27,6 +27,58 @@ final class Handles {
     /** Objects a handle matched, and the index of the first argument after it. */
     record Match<T>(List<T> objects, int next) {}
 
+    /** What a show command lists, and whether a handle named exactly one object (printed alone, not in a JSON array). */
+    record Selection<T>(List<T> objects, boolean single) {}
+
+    /**
+     * The objects a show command's arguments select: the one handle given ({@code byHandle}),
+     * or with no arguments every object of {@code ids} that can still be opened.
+     */
+    static <T> Selection<T> select(List<String> args, java.util.function.BiFunction<List<String>, Integer, Match<T>> byHandle,
+            List<Integer> ids, java.util.function.IntFunction<T> byId, String kind) {
+        if (args.size() == 2) {
+            List<T> found = byHandle.apply(args, 0).objects();
+            return new Selection<>(found, found.size() == 1);
+        }
+        if (!args.isEmpty()) {
+            throw new BpfException("what is '" + args.getFirst() + "'?");
+        }
+        List<T> all = new ArrayList<>();
+        for (int id : ids) {
+            try {
+                all.add(byId.apply(id));
+            } catch (BpfSyscallException e) {
+                if (e.errno() != io.bpf4j.kernel.sys.Errno.ENOENT) {
+                    throw new BpfException("can't get " + kind + " by id (" + Integer.toUnsignedString(id) + "): "
+                            + Bpftool.strerror(e));
+                }
+            }
+        }
+        return new Selection<>(all, false);
+    }
+
+    /** Prints the selected objects: a JSON array of objects (one object for a single one), or plain text. */
+    static <T extends AutoCloseable> void show(StringBuilder out, JsonOptions json, Selection<T> selection,
+            java.util.function.BiConsumer<JsonWriter, T> asJson, java.util.function.Consumer<T> asPlain) {
+        try {
+            if (json.enabled()) {
+                JsonWriter w = json.writer(out);
+                if (!selection.single()) {
+                    w.startArray();
+                }
+                selection.objects().forEach(o -> asJson.accept(w, o));
+                if (!selection.single()) {
+                    w.endArray();
+                }
+                w.finish();
+            } else {
+                selection.objects().forEach(asPlain);
+            }
+        } finally {
+            closeAll(selection.objects());
+        }
+    }
+
     static Match<KernelMap> maps(List<String> args, int i) {
         String kw = need(args, i, "MAP");
         String value = need(args, i + 1, kw);

@@ -28,7 +28,10 @@ import picocli.CommandLine.Command;
             VmCommand.class,
             MapCommand.class,
             ProgCommand.class,
+            NetCommand.class,
+            LinkCommand.class,
             FeatureCommand.class,
+            GenCommand.class,
         })
 public final class Main implements Runnable {
 

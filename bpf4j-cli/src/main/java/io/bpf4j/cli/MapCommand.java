@@ -27,11 +27,14 @@ import picocli.CommandLine.Parameters;
 
 /** {@code bpf4j map ...}: bpftool's map commands, printing what bpftool 7.1 prints. */
 @Command(
+        mixinStandardHelpOptions = true,
         name = "map",
         description = {"Inspect and manipulate kernel maps, as bpftool map does.",
-            "MAP := { id MAP_ID | pinned FILE | name MAP_NAME }   DATA := { [hex] BYTES }",
-            "PROG := { id PROG_ID | pinned FILE | tag PROG_TAG | name PROG_NAME }   VALUE := { DATA | MAP | PROG }",
-            "UPDATE_FLAGS := { any | exist | noexist }"},
+            "  MAP := { id MAP_ID | pinned FILE | name MAP_NAME }",
+            "  DATA := { [hex] BYTES }",
+            "  PROG := { id PROG_ID | pinned FILE | tag PROG_TAG | name PROG_NAME }",
+            "  VALUE := { DATA | MAP | PROG }",
+            "  UPDATE_FLAGS := { any | exist | noexist }"},
         subcommands = {
             MapCommand.Show.class, MapCommand.Create.class, MapCommand.Dump.class, MapCommand.Update.class,
             MapCommand.Lookup.class, MapCommand.GetNext.class, MapCommand.Delete.class, MapCommand.Pin.class,
@@ -55,17 +58,16 @@ final class MapCommand implements Runnable {
         @Mixin
         JsonOptions json;
 
+        @Parameters(paramLabel = "ARGS", description = "As the synopsis shows.")
+        List<String> args = new ArrayList<>();
+
         final StringBuilder out = new StringBuilder();
 
         abstract void run(List<String> args);
 
-        List<String> args() {
-            return List.of();
-        }
-
         @Override
         public Integer call() {
-            run(args());
+            run(args);
             spec.commandLine().getOut().append(out).flush();
             return 0;
         }
@@ -96,59 +98,18 @@ final class MapCommand implements Runnable {
         }
     }
 
-    @Command(name = "show", aliases = "list", description = "Show every map, or those MAP names.")
+    @Command(mixinStandardHelpOptions = true, name = "show", aliases = "list",
+            customSynopsis = "bpf4j map { show | list } [MAP] [-f] [-j|-p]",
+            description = "Show every map, or those MAP names.")
     static final class Show extends Sub {
-        @Parameters(arity = "0..2", paramLabel = "MAP", description = "id ID | pinned FILE | name NAME")
-        List<String> args = new ArrayList<>();
-
         @Option(names = {"-f", "--bpffs"}, description = "Show the files each map is pinned at.")
         boolean bpffs;
 
         @Override
-        List<String> args() {
-            return args;
-        }
-
-        @Override
         void run(List<String> args) {
             IdTable<String> pins = bpffs ? Bpftool.pinnedPaths("bpf-map") : new IdTable<>();
-            List<KernelMap> maps;
-            boolean single = false;
-            if (args.size() == 2) {
-                maps = Handles.maps(args, 0).objects();
-                single = maps.size() == 1;
-            } else if (args.isEmpty()) {
-                maps = new ArrayList<>();
-                for (int id : Kernel.mapIds()) {
-                    KernelMap m = Handles.openMapIfPresent(id);
-                    if (m != null) {
-                        maps.add(m);
-                    }
-                }
-            } else {
-                throw new BpfException("what is '" + args.getFirst() + "'?");
-            }
-            try {
-                if (json.enabled()) {
-                    JsonWriter w = json.writer(out);
-                    if (!single) {
-                        w.startArray();
-                    }
-                    for (KernelMap m : maps) {
-                        showJson(w, m, pins);
-                    }
-                    if (!single) {
-                        w.endArray();
-                    }
-                    w.finish();
-                } else {
-                    for (KernelMap m : maps) {
-                        showPlain(m, pins);
-                    }
-                }
-            } finally {
-                Handles.closeAll(maps);
-            }
+            Handles.show(out, json, Handles.select(args, Handles::maps, Kernel.mapIds(), KernelMap::openById, "map"),
+                    (w, m) -> showJson(w, m, pins), m -> showPlain(m, pins));
         }
 
         private void showPlain(KernelMap m, IdTable<String> pins) {
@@ -262,17 +223,10 @@ final class MapCommand implements Runnable {
         w.field("flags", info.mapFlags());
     }
 
-    @Command(name = "create", description = "Create a map and pin it at FILE.")
+    @Command(mixinStandardHelpOptions = true, name = "create",
+            customSynopsis = "bpf4j map create FILE type TYPE key KEY_SIZE value VALUE_SIZE entries MAX_ENTRIES name NAME [flags FLAGS] [inner_map MAP] [-j|-p]",
+            description = "Create a map and pin it at FILE.")
     static final class Create extends Sub {
-        @Parameters(arity = "7..*", paramLabel = "ARGS",
-                description = "FILE type TYPE key KEY_SIZE value VALUE_SIZE entries MAX_ENTRIES name NAME [flags FLAGS] [inner_map MAP]")
-        List<String> args;
-
-        @Override
-        List<String> args() {
-            return args;
-        }
-
         @Override
         void run(List<String> args) {
             String file = args.getFirst();
@@ -363,21 +317,15 @@ final class MapCommand implements Runnable {
         return Optional.empty();
     }
 
-    @Command(name = "dump", description = "Print every entry of MAP.")
+    @Command(mixinStandardHelpOptions = true, name = "dump",
+            customSynopsis = "bpf4j map dump MAP [-j|-p]",
+            description = "Print every entry of MAP.")
     static final class Dump extends Sub {
         private boolean failed;
 
         @Override
         public Integer call() {
             return super.call() == 0 && !failed ? 0 : 1;
-        }
-
-        @Parameters(arity = "2", paramLabel = "MAP", description = "id ID | pinned FILE | name NAME")
-        List<String> args;
-
-        @Override
-        List<String> args() {
-            return args;
         }
 
         @Override
@@ -440,16 +388,10 @@ final class MapCommand implements Runnable {
         }
     }
 
-    @Command(name = "update", aliases = {"push", "enqueue"}, description = "Store VALUE under DATA in MAP (push VALUE onto a queue or stack).")
+    @Command(mixinStandardHelpOptions = true, name = "update", aliases = {"push", "enqueue"},
+            customSynopsis = "bpf4j map { update | push | enqueue } MAP [key DATA] [value VALUE] [UPDATE_FLAGS] [-j|-p]",
+            description = "Store VALUE under DATA in MAP (push VALUE onto a queue or stack).")
     static final class Update extends Sub {
-        @Parameters(arity = "2..*", paramLabel = "ARGS", description = "MAP [key DATA] [value VALUE] [UPDATE_FLAGS]")
-        List<String> args;
-
-        @Override
-        List<String> args() {
-            return args;
-        }
-
         @Override
         void run(List<String> args) {
             Handles.Match<KernelMap> h = Handles.map(args, 0);
@@ -467,16 +409,10 @@ final class MapCommand implements Runnable {
         }
     }
 
-    @Command(name = "lookup", aliases = "peek", description = "Print the entry of MAP under DATA (the next value of a queue or stack).")
+    @Command(mixinStandardHelpOptions = true, name = "lookup", aliases = "peek",
+            customSynopsis = "bpf4j map { lookup | peek } MAP [key DATA] [-j|-p]",
+            description = "Print the entry of MAP under DATA (the next value of a queue or stack).")
     static final class Lookup extends Sub {
-        @Parameters(arity = "2..*", paramLabel = "ARGS", description = "MAP [key DATA]")
-        List<String> args;
-
-        @Override
-        List<String> args() {
-            return args;
-        }
-
         @Override
         void run(List<String> args) {
             Handles.Match<KernelMap> h = Handles.map(args, 0);
@@ -514,16 +450,10 @@ final class MapCommand implements Runnable {
         }
     }
 
-    @Command(name = "pop", aliases = "dequeue", description = "Take the next value off a queue or stack MAP and print it.")
+    @Command(mixinStandardHelpOptions = true, name = "pop", aliases = "dequeue",
+            customSynopsis = "bpf4j map { pop | dequeue } MAP [-j|-p]",
+            description = "Take the next value off a queue or stack MAP and print it.")
     static final class Pop extends Sub {
-        @Parameters(arity = "2", paramLabel = "MAP", description = "id ID | pinned FILE | name NAME")
-        List<String> args;
-
-        @Override
-        List<String> args() {
-            return args;
-        }
-
         @Override
         void run(List<String> args) {
             try (KernelMap m = Handles.map(args, 0).objects().getFirst()) {
@@ -546,16 +476,10 @@ final class MapCommand implements Runnable {
         }
     }
 
-    @Command(name = "getnext", description = "Print the key after DATA in MAP (the first key without DATA).")
+    @Command(mixinStandardHelpOptions = true, name = "getnext",
+            customSynopsis = "bpf4j map getnext MAP [key DATA] [-j|-p]",
+            description = "Print the key after DATA in MAP (the first key without DATA).")
     static final class GetNext extends Sub {
-        @Parameters(arity = "2..*", paramLabel = "ARGS", description = "MAP [key DATA]")
-        List<String> args;
-
-        @Override
-        List<String> args() {
-            return args;
-        }
-
         @Override
         void run(List<String> args) {
             Handles.Match<KernelMap> h = Handles.map(args, 0);
@@ -586,16 +510,10 @@ final class MapCommand implements Runnable {
         }
     }
 
-    @Command(name = "delete", description = "Remove the entry under DATA from MAP.")
+    @Command(mixinStandardHelpOptions = true, name = "delete",
+            customSynopsis = "bpf4j map delete MAP key DATA [-j|-p]",
+            description = "Remove the entry under DATA from MAP.")
     static final class Delete extends Sub {
-        @Parameters(arity = "4..*", paramLabel = "ARGS", description = "MAP key DATA")
-        List<String> args;
-
-        @Override
-        List<String> args() {
-            return args;
-        }
-
         @Override
         void run(List<String> args) {
             Handles.Match<KernelMap> h = Handles.map(args, 0);
@@ -615,16 +533,10 @@ final class MapCommand implements Runnable {
         }
     }
 
-    @Command(name = "pin", description = "Pin MAP at FILE on a bpffs.")
+    @Command(mixinStandardHelpOptions = true, name = "pin",
+            customSynopsis = "bpf4j map pin MAP FILE [-j|-p]",
+            description = "Pin MAP at FILE on a bpffs.")
     static final class Pin extends Sub {
-        @Parameters(arity = "3", paramLabel = "ARGS", description = "MAP FILE")
-        List<String> args;
-
-        @Override
-        List<String> args() {
-            return args;
-        }
-
         @Override
         void run(List<String> args) {
             Handles.Match<KernelMap> h = Handles.map(args, 0);
@@ -635,16 +547,10 @@ final class MapCommand implements Runnable {
         }
     }
 
-    @Command(name = "freeze", description = "Make MAP read-only for user space.")
+    @Command(mixinStandardHelpOptions = true, name = "freeze",
+            customSynopsis = "bpf4j map freeze MAP [-j|-p]",
+            description = "Make MAP read-only for user space.")
     static final class Freeze extends Sub {
-        @Parameters(arity = "2", paramLabel = "MAP", description = "id ID | pinned FILE | name NAME")
-        List<String> args;
-
-        @Override
-        List<String> args() {
-            return args;
-        }
-
         @Override
         void run(List<String> args) {
             try (KernelMap m = Handles.map(args, 0).objects().getFirst()) {

@@ -31,24 +31,24 @@ record MapView(KernelMap map, MapInfo info, Btf btf) {
 
     /** bpftool's do_dump_btf: the entry as an object of BTF-formatted key and value(s). */
     void dumpBtf(JsonWriter w, boolean plainText, byte[] key, byte[] value) {
-        BtfDumper d = new BtfDumper(btf, w, plainText);
+        BtfValueDumper d = new BtfValueDumper(btf, w, plainText);
         w.startObject();
         boolean ok = true;
         if (info.btfKeyTypeId() != 0) {
             w.name("key");
-            ok = d.dump(info.btfKeyTypeId(), key, 0);
+            ok = d.dump(info.btfKeyTypeId(), key);
         }
         if (ok) {
             int valueType = info.btfVmlinuxValueTypeId() != 0 ? info.btfVmlinuxValueTypeId() : info.btfValueTypeId();
             if (!map.isPerCpu()) {
                 w.name("value");
-                d.dump(valueType, value, 0);
+                d.dump(valueType, value);
             } else {
                 int step = (info.valueSize() + 7) & ~7;
                 w.name("values").startArray();
                 for (int cpu = 0; cpu * step < value.length; cpu++) {
                     w.startObject().field("cpu", cpu).name("value");
-                    boolean cpuOk = d.dump(valueType, Arrays.copyOfRange(value, cpu * step, cpu * step + step), 0);
+                    boolean cpuOk = d.dump(valueType, Arrays.copyOfRange(value, cpu * step, cpu * step + step));
                     w.endObject();
                     if (!cpuOk) {
                         break;

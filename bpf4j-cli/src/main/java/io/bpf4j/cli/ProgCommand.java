@@ -1,16 +1,12 @@
 package io.bpf4j.cli;
 
-import io.bpf4j.BpfException;
 import io.bpf4j.ProgramType;
-import io.bpf4j.kernel.BpfSyscallException;
 import io.bpf4j.kernel.Kernel;
 import io.bpf4j.kernel.KernelProgram;
 import io.bpf4j.kernel.ProgramInfo;
-import io.bpf4j.kernel.sys.Errno;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -20,10 +16,12 @@ import picocli.CommandLine.Parameters;
 
 /** {@code bpf4j prog ...}: bpftool's program commands, printing what bpftool 7.1 prints. */
 @Command(
+        mixinStandardHelpOptions = true,
         name = "prog",
         description = {"Inspect loaded programs, as bpftool prog does.",
-            "PROG := { id PROG_ID | pinned FILE | tag PROG_TAG | name PROG_NAME }"},
-        subcommands = {ProgCommand.Show.class, ProgCommand.Pin.class, CommandLine.HelpCommand.class})
+            "  PROG := { id PROG_ID | pinned FILE | tag PROG_TAG | name PROG_NAME }"},
+        subcommands = {ProgCommand.Show.class, ProgCommand.Pin.class, ProgRun.class, ProgTracelogCommand.class,
+            ProgAttachCommand.Attach.class, ProgAttachCommand.Detach.class, CommandLine.HelpCommand.class})
 final class ProgCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -33,7 +31,8 @@ final class ProgCommand implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: try 'bpf4j prog show'");
     }
 
-    @Command(name = "show", aliases = "list", description = "Show every program, or those PROG names.")
+    @Command(mixinStandardHelpOptions = true, name = "show", aliases = "list",
+            description = "Show every program, or those PROG names.")
     static final class Show implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -50,47 +49,9 @@ final class ProgCommand implements Runnable {
         @Override
         public Integer call() {
             IdTable<String> pins = bpffs ? Bpftool.pinnedPaths("bpf-prog") : new IdTable<>();
-            List<KernelProgram> progs;
-            boolean single = false;
-            if (args.size() == 2) {
-                progs = Handles.programs(args, 0).objects();
-                single = progs.size() == 1;
-            } else if (args.isEmpty()) {
-                progs = new ArrayList<>();
-                for (int id : Kernel.programIds()) {
-                    try {
-                        progs.add(KernelProgram.openById(id));
-                    } catch (BpfSyscallException e) {
-                        if (e.errno() != Errno.ENOENT) {
-                            throw new BpfException("can't get prog by id (" + id + "): " + Bpftool.strerror(e));
-                        }
-                    }
-                }
-            } else {
-                throw new BpfException("what is '" + args.getFirst() + "'?");
-            }
             StringBuilder out = new StringBuilder();
-            try {
-                if (json.enabled()) {
-                    JsonWriter w = json.writer(out);
-                    if (!single) {
-                        w.startArray();
-                    }
-                    for (KernelProgram p : progs) {
-                        showJson(w, p, pins);
-                    }
-                    if (!single) {
-                        w.endArray();
-                    }
-                    w.finish();
-                } else {
-                    for (KernelProgram p : progs) {
-                        showPlain(out, p, pins);
-                    }
-                }
-            } finally {
-                Handles.closeAll(progs);
-            }
+            Handles.show(out, json, Handles.select(args, Handles::programs, Kernel.programIds(), KernelProgram::openById, "prog"),
+                    (w, p) -> showJson(w, p, pins), p -> showPlain(out, p, pins));
             spec.commandLine().getOut().append(out).flush();
             return 0;
         }
@@ -135,6 +96,7 @@ final class ProgCommand implements Runnable {
                 out.append("\n\tbtf_id ").append(info.btfId());
             }
             out.append('\n');
+            ProgMetadata.plain(out, info);
         }
 
         private static void showJson(JsonWriter w, KernelProgram p, IdTable<String> pins) {
@@ -190,11 +152,12 @@ final class ProgCommand implements Runnable {
                 }
                 w.endArray();
             }
+            ProgMetadata.json(w, info);
             w.endObject();
         }
     }
 
-    @Command(name = "pin", description = "Pin PROG at FILE on a bpffs.")
+    @Command(mixinStandardHelpOptions = true, name = "pin", description = "Pin PROG at FILE on a bpffs.")
     static final class Pin implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;

@@ -46,6 +46,7 @@ class BpftoolCompatTest {
     private static KernelBtf btf;
     private static KernelProgram xdp;
     private static KernelProgram tailCaller;
+    private static KernelProgram withMetadata;
 
     @BeforeAll
     static void createObjects() throws Exception {
@@ -93,6 +94,34 @@ class BpftoolCompatTest {
                     List.of(new Instruction.LoadImm64(1, PseudoSource.MAP_FD, progs.fd()), mov(0, 0), EXIT), "Dual BSD/GPL"));
             held.add(tailCaller);
         }
+        KernelBtf rodataBtf = KernelBtf.load(rodataBtf());
+        held.add(rodataBtf);
+        KernelMap rodata = KernelMap.create(MapDefinition.of(MapType.ARRAY, 4, 12, 1).withName("cmp.rodata")
+                .withBtf(rodataBtf, 0, 7));
+        held.add(rodata);
+        rodata.update(i32(0), new byte[] {'v', '1', 0, 0, 42, 0, 0, 0, 9, 0, 0, 0}, 0);
+        rodata.pin(Path.of(p("rodata")));
+        withMetadata = KernelProgram.load(ProgramDefinition.of(ProgramType.SOCKET_FILTER, "cmp_meta",
+                List.of(new Instruction.LoadImm64(1, PseudoSource.MAP_FD, rodata.fd()), mov(0, 0), EXIT), "GPL"));
+        held.add(withMetadata);
+    }
+
+    /**
+     * A global-data section: [4] var bpf_metadata_name (char[4]), [5] var bpf_metadata_num (int),
+     * [6] var other (int), in [7] datasec .rodata.
+     */
+    private static byte[] rodataBtf() {
+        BtfBuilder b = new BtfBuilder();
+        int i32 = b.add(new BtfType.Int("int", 4, BtfType.Int.SIGNED, 0, 32));
+        int ch = b.add(new BtfType.Int("char", 1, BtfType.Int.SIGNED, 0, 8));
+        int str = b.add(new BtfType.Array(ch, i32, 4));
+        int name = b.add(new BtfType.Var("bpf_metadata_name", str, BtfType.Linkage.GLOBAL));
+        int num = b.add(new BtfType.Var("bpf_metadata_num", i32, BtfType.Linkage.GLOBAL));
+        int other = b.add(new BtfType.Var("other", i32, BtfType.Linkage.GLOBAL));
+        int sec = b.add(new BtfType.Datasec(".rodata", 12, List.of(new BtfType.VarSecinfo(name, 0, 4),
+                new BtfType.VarSecinfo(num, 4, 4), new BtfType.VarSecinfo(other, 8, 4))));
+        assertEquals(7, sec);
+        return b.build().toBytes(ByteOrder.nativeOrder());
     }
 
     @AfterAll
@@ -127,7 +156,7 @@ class BpftoolCompatTest {
 
     @Test
     void mapDump() {
-        for (String m : List.of("hash", "big", "pcpu", "queue", "k20", "lpm", "aom", "frozen", "btfmap")) {
+        for (String m : List.of("hash", "big", "pcpu", "queue", "k20", "lpm", "aom", "frozen", "btfmap", "rodata")) {
             compareAllFormats("map", "dump", "pinned", p(m));
         }
         compareAllFormats("map", "dump", "name", "cmp_dup");
@@ -166,6 +195,8 @@ class BpftoolCompatTest {
         compareAllFormats("prog", "show", "id", Integer.toString(xdp.id()));
         compareAllFormats("prog", "show", "pinned", p("prog"));
         compareAllFormats("prog", "show", "name", "cmp_maps");
+        compareAllFormats("prog", "show", "name", "cmp_meta");
+        assertTrue(bpftool("prog", "show", "name", "cmp_meta").contains("\tmetadata:\n\t\tname = \"v1\"\n\t\tnum = 42\n"));
         compareAllFormats("prog", "show", "tag", xdp.info().tagHex());
         compare("prog", "show", "-f", "pinned", p("prog"));
         bpf4jOk("prog", "pin", "id", Integer.toString(tailCaller.id()), p("prog2"));

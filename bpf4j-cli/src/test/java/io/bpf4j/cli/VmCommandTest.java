@@ -85,7 +85,7 @@ class VmCommandTest {
     @Test
     void aFaultExitsWithStatusOneAndSaysWhere() {
         assertEquals(1, plugin("79 10 00 00 00 00 00 00 95 00 00 00 00 00 00 00", "01 02"));
-        assertTrue(err.toString().startsWith("Error: pc 0 (79 10 00 00 00 00 00 00): read of 8 bytes"), err.toString());
+        assertTrue(err.toString().startsWith("Error: pc 0 (r0 = *(u64 *)(r1 + 0)): read of 8 bytes"), err.toString());
     }
 
     @Test

@@ -61,16 +61,29 @@ public final class Btf {
      * section, on top of {@code base} if that is not null. Errors name the file.
      */
     public static Btf read(Path file, Btf base) {
-        byte[] data;
-        try {
-            data = Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
-        }
+        byte[] data = readFile(file);
         if (isElf(data)) {
             return fromElf(ElfFile.parse(file.toString(), data), base);
         }
         return BtfParser.parse(data, base, file.toString());
+    }
+
+    /** Larger than any BTF or BPF object (vmlinux's BTF is about 6 MiB). */
+    private static final long MAX_FILE_SIZE = 1L << 30;
+
+    /** The bytes of a regular file of sane size (not, say, /dev/zero). */
+    static byte[] readFile(Path file) {
+        try {
+            if (!Files.isRegularFile(file)) {
+                throw new IOException(Files.exists(file) ? "not a regular file" : "no such file");
+            }
+            if (Files.size(file) > MAX_FILE_SIZE) {
+                throw new BpfFormatException(file + ": " + Files.size(file) + " bytes is too large for BTF or a BPF object");
+            }
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /** Whether {@code data} starts with the ELF magic. */
@@ -205,10 +218,10 @@ public final class Btf {
             // A switch on the kind: this runs for every member of every struct while parsing.
             switch (t.kind()) {
                 case INT, STRUCT, UNION, ENUM, ENUM64, DATASEC, FLOAT -> {
-                    return checked(elements * Integer.toUnsignedLong(ownSize(t)));
+                    return withinU32(elements * Integer.toUnsignedLong(ownSize(t)));
                 }
                 case PTR -> {
-                    return checked(elements * pointerSize());
+                    return withinU32(elements * pointerSize());
                 }
                 case ARRAY -> {
                     BtfType.Array a = (BtfType.Array) t;
@@ -239,7 +252,7 @@ public final class Btf {
         };
     }
 
-    private static long checked(long size) {
+    private static long withinU32(long size) {
         return size > 0xffff_ffffL ? -1 : size;
     }
 

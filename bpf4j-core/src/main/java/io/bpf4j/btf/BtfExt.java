@@ -2,11 +2,8 @@ package io.bpf4j.btf;
 
 import io.bpf4j.BpfFormatException;
 import io.bpf4j.elf.ElfFile;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -109,12 +106,7 @@ public record BtfExt(
      * being its {@code .BTF}); empty for a raw BTF blob.
      */
     public static Optional<BtfExt> read(Path file, Btf btf) {
-        byte[] data;
-        try {
-            data = Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
-        }
+        byte[] data = Btf.readFile(file);
         return Btf.isElf(data) ? fromElf(ElfFile.parse(file.toString(), data), btf) : Optional.empty();
     }
 

@@ -1,6 +1,5 @@
 package io.bpf4j.btf;
 
-import io.bpf4j.BpfFormatException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
@@ -63,13 +62,6 @@ final class StringTable {
     /** Drops the decoding cache; the table is immutable and can be decoded again. */
     void releaseCache() {
         cache = null;
-    }
-
-    /** Checks that offset addresses a NUL-terminated string; the section ends with NUL when parsed. */
-    void check(int offset, String what) {
-        if (!contains(offset)) {
-            throw new BpfFormatException(what + ": string offset " + offset + " is outside the string section (length " + end() + ")");
-        }
     }
 
     private static String decode(byte[] b, int off, int len) {

@@ -135,6 +135,36 @@ public final class Codecs {
         return BOOL;
     }
 
+    /**
+     * The codec of a primitive wrapper ({@code Integer.class} is {@link #int32()}, ...) or of
+     * a record in natural C layout.
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static <T> Codec<T> of(Class<T> type) {
+        Codec<?> c;
+        if (type == Integer.class || type == int.class) {
+            c = INT32;
+        } else if (type == Long.class || type == long.class) {
+            c = INT64;
+        } else if (type == Short.class || type == short.class) {
+            c = INT16;
+        } else if (type == Byte.class || type == byte.class) {
+            c = INT8;
+        } else if (type == Float.class || type == float.class) {
+            c = FLOAT32;
+        } else if (type == Double.class || type == double.class) {
+            c = FLOAT64;
+        } else if (type == Boolean.class || type == boolean.class) {
+            c = BOOL;
+        } else if (type.isRecord()) {
+            c = RecordCodec.natural((Class) type);
+        } else {
+            throw new IllegalArgumentException(type.getName() + " has no codec: use a primitive wrapper, a record, "
+                    + "or Codecs.bytes(n)");
+        }
+        return (Codec<T>) c;
+    }
+
     /** Exactly {@code size} raw bytes. */
     public static Codec<byte[]> bytes(int size) {
         if (size < 0) {

@@ -2,6 +2,7 @@ package io.bpf4j.btf;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.ByteOrder;
@@ -96,6 +97,27 @@ class BtfBpftoolTest {
         assertArrayEquals(bytes, parsed.toBytes());
         assertEquals(base.typeCount(), parsed.firstId());
         assertSameAsBpftool(file, parsed, "-B", Oracle.VMLINUX.toString());
+    }
+
+    @Test
+    void selectedTypesDumpWithWhatTheyNeed() {
+        Btf btf = SampleBtf.everyKind();
+        StringBuilder sb = new StringBuilder();
+        BtfCDump.dumpTypes(btf, List.of(btf.findId("holder", BtfKind.STRUCT).orElseThrow()), sb);
+        String c = sb.toString();
+        assertTrue(c.indexOf("struct node {") >= 0 && c.indexOf("struct node {") < c.indexOf("struct holder {"), c);
+        assertTrue(c.contains("enum color {") && !c.contains("packed_pair") && !c.contains("#ifndef"), c);
+    }
+
+    @Test
+    void builderRewritesTypes() {
+        Btf btf = SampleBtf.everyKind();
+        int dbl = btf.findId("double", BtfKind.FLOAT).orElseThrow();
+        // As sanitizing for a kernel without FLOAT would: an 8-byte integer in its place.
+        Btf rewritten = BtfBuilder.from(btf).set(dbl, new BtfType.Int("double", 8, 0, 0, 64)).build();
+        assertEquals(BtfKind.INT, Btf.parse(rewritten.toBytes()).type(dbl).kind());
+        assertEquals(btf.types().size(), rewritten.types().size());
+        assertEquals(btf.toBytes().length + 4, rewritten.toBytes().length, "an INT carries 4 more bytes than a FLOAT");
     }
 
     @Test

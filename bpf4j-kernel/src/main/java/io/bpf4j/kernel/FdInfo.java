@@ -37,7 +37,7 @@ final class FdInfo {
         return v == null ? absent : Long.parseLong(v);
     }
 
-    /** The kind of anonymous inode behind {@code fd}: {@code bpf-map}, {@code bpf-prog}, {@code bpf_link}, {@code btf}... */
+    /** The kind of anonymous inode behind {@code fd}: {@code bpf-map}, {@code bpf-prog}, {@code bpf-link}, {@code btf}... */
     static String kind(int fd) {
         try {
             String target = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();

@@ -36,6 +36,35 @@ public final class FeatureProbe {
 
     private static final int MAXINSNS = 4096;
 
+    /** Set while a probe runs, so that a failure inside it does not start another probe. */
+    private static final ThreadLocal<Boolean> PROBING = ThreadLocal.withInitial(() -> false);
+
+    /** Whether a failed creation of a {@code type} map is explained by the kernel lacking the type. */
+    static boolean lacks(MapType type) {
+        if (PROBING.get() || type == MapType.UNSPEC) {
+            return false;
+        }
+        PROBING.set(true);
+        try {
+            return !mapType(type);
+        } finally {
+            PROBING.set(false);
+        }
+    }
+
+    /** Whether a failed load of a {@code type} program is explained by the kernel lacking the type. */
+    static boolean lacks(ProgramType type) {
+        if (PROBING.get() || type == ProgramType.UNSPEC) {
+            return false;
+        }
+        PROBING.set(true);
+        try {
+            return !programType(type);
+        } finally {
+            PROBING.set(false);
+        }
+    }
+
     /** Whether the bpf() system call exists (it fails with ENOSYS when not). */
     public static boolean bpfSyscall() {
         if (!Bpf.supported()) {

@@ -21,18 +21,16 @@ import java.util.List;
  * }
  * }</pre>
  */
-public final class KernelBtf implements AutoCloseable {
-    private final Fd fd;
+public final class KernelBtf extends KernelObject {
     private final int id;
 
-    private KernelBtf(Fd fd) {
-        this.fd = fd;
-        try {
-            this.id = BtfInfo.of(fd.get(), "read BTF info").id();
-        } catch (RuntimeException e) {
-            fd.close();
-            throw e;
-        }
+    private KernelBtf(Fd fd, int id) {
+        super(fd);
+        this.id = id;
+    }
+
+    private static KernelBtf adopt(Fd fd) {
+        return closingOnFailure(fd, f -> new KernelBtf(f, BtfInfo.of(f.get(), "read BTF info").id()));
     }
 
     /**
@@ -59,7 +57,7 @@ public final class KernelBtf implements AutoCloseable {
                 throw new BpfSyscallException(withLog("load BTF (" + blob.length + " bytes)", o.log()),
                         BpfCmd.BTF_LOAD, (int) -o.result());
             }
-            return new KernelBtf(new Fd((int) o.result()));
+            return adopt(new Fd((int) o.result()));
         }
     }
 
@@ -69,7 +67,7 @@ public final class KernelBtf implements AutoCloseable {
 
     /** Opens the BTF object with kernel id {@code id} (1 is usually vmlinux). */
     public static KernelBtf openById(int id) {
-        return new KernelBtf(Sys.openById(BpfCmd.BTF_GET_FD_BY_ID, id, "open BTF id " + id));
+        return adopt(Sys.openById(BpfCmd.BTF_GET_FD_BY_ID, id, "open BTF id " + id));
     }
 
     private static String withLog(String what, String log) {
@@ -80,14 +78,7 @@ public final class KernelBtf implements AutoCloseable {
         return what + " (kernel log: " + String.join(" | ", lines.subList(Math.max(0, lines.size() - 4), lines.size())) + ")";
     }
 
-    public int fd() {
-        int f = fd.get();
-        if (f < 0) {
-            throw new IllegalStateException(this + " is closed");
-        }
-        return f;
-    }
-
+    @Override
     public int id() {
         return id;
     }
@@ -117,10 +108,5 @@ public final class KernelBtf implements AutoCloseable {
     @Override
     public String toString() {
         return "BTF id " + id;
-    }
-
-    @Override
-    public void close() {
-        fd.close();
     }
 }

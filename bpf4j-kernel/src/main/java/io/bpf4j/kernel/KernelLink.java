@@ -1,7 +1,6 @@
 package io.bpf4j.kernel;
 
 import io.bpf4j.AttachType;
-import io.bpf4j.BpfException;
 import io.bpf4j.LinkType;
 import io.bpf4j.kernel.sys.BpfCmd;
 import io.bpf4j.kernel.sys.Fd;
@@ -25,21 +24,14 @@ import java.util.function.Consumer;
  * }
  * }</pre>
  */
-public final class KernelLink implements Link {
-    private final Fd fd;
+public final class KernelLink extends KernelObject implements Link {
     private final int id;
     private final int typeId;
 
-    private KernelLink(Fd fd) {
-        this.fd = fd;
-        try {
-            LinkInfo info = LinkInfo.of(fd.get(), "read link info");
-            this.id = info.id();
-            this.typeId = info.typeId();
-        } catch (RuntimeException e) {
-            fd.close();
-            throw e;
-        }
+    private KernelLink(Fd fd, LinkInfo info) {
+        super(fd);
+        this.id = info.id();
+        this.typeId = info.typeId();
     }
 
     /**
@@ -55,37 +47,23 @@ public final class KernelLink implements Link {
             LinkCreate.ATTACH_TYPE.set(attr, type.id());
             LinkCreate.FLAGS.set(attr, flags);
             extra.accept(attr);
-            return new KernelLink(Sys.callForFd(BpfCmd.LINK_CREATE, attr, what));
+            return adopt(Sys.callForFd(BpfCmd.LINK_CREATE, attr, what));
         }
     }
 
     /** Takes ownership of a link fd made by another command (BPF_RAW_TRACEPOINT_OPEN). */
     static KernelLink adopt(Fd fd) {
-        return new KernelLink(fd);
+        return closingOnFailure(fd, f -> new KernelLink(f, LinkInfo.of(f.get(), "read link info")));
     }
 
     /** Opens the link with kernel id {@code id}. */
     public static KernelLink openById(int id) {
-        return new KernelLink(Sys.openById(BpfCmd.LINK_GET_FD_BY_ID, id, "open link id " + id));
+        return adopt(Sys.openById(BpfCmd.LINK_GET_FD_BY_ID, id, "open link id " + id));
     }
 
     /** Opens the link pinned at {@code path}. */
     public static KernelLink openPinned(Path path) {
-        Fd fd = Sys.getPinned(path.toString(), 0, "open pinned link");
-        String kind = FdInfo.kind(fd.get());
-        if (!kind.equals("bpf_link")) {
-            fd.close();
-            throw new BpfException(path + " is not a link but a " + kind);
-        }
-        return new KernelLink(fd);
-    }
-
-    public int fd() {
-        int f = fd.get();
-        if (f < 0) {
-            throw new IllegalStateException(this + " is closed");
-        }
-        return f;
+        return adopt(openPinned(path, "bpf-link", "link"));
     }
 
     @Override
@@ -110,7 +88,7 @@ public final class KernelLink implements Link {
 
     @Override
     public void pin(Path path) {
-        Sys.pin(fd(), path.toString(), "pin " + this);
+        pinAt(path);
     }
 
     @Override
@@ -148,10 +126,5 @@ public final class KernelLink implements Link {
     public String toString() {
         String type = LinkType.ofId(typeId).map(LinkType::bpftoolName).orElse("type " + typeId);
         return "link " + id + " (" + type + ")";
-    }
-
-    @Override
-    public void close() {
-        fd.close();
     }
 }

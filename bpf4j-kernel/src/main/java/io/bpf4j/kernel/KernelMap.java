@@ -1,8 +1,13 @@
 package io.bpf4j.kernel;
 
 import io.bpf4j.BpfException;
+import io.bpf4j.BpfFormatException;
 import io.bpf4j.BpfMap;
 import io.bpf4j.MapType;
+import io.bpf4j.btf.Btf;
+import io.bpf4j.codec.CStruct;
+import io.bpf4j.codec.Codec;
+import io.bpf4j.codec.Codecs;
 import io.bpf4j.kernel.sys.Bpf;
 import io.bpf4j.kernel.sys.BpfCmd;
 import io.bpf4j.kernel.sys.Errno;
@@ -42,8 +47,7 @@ import java.util.Set;
  * ({@link #valueBufferSize()}). A handle may be used from several threads, but must not be
  * closed while another thread uses it.
  */
-public final class KernelMap implements BpfMap {
-    private final Fd fd;
+public final class KernelMap extends KernelObject implements BpfMap {
     private final int typeId;
     private final int id;
     private final String name;
@@ -57,7 +61,7 @@ public final class KernelMap implements BpfMap {
     private final int valueOffset;
 
     private KernelMap(Fd fd, MapInfo info) {
-        this.fd = fd;
+        super(fd);
         this.typeId = info.typeId();
         this.id = info.id();
         this.name = info.name();
@@ -90,7 +94,16 @@ public final class KernelMap implements BpfMap {
             MapCreate.BTF_VMLINUX_VALUE_TYPE_ID.set(attr, d.btfVmlinuxValueTypeId());
             MapCreate.MAP_EXTRA.set(attr, d.mapExtra());
             String what = "create " + d.type().bpftoolName() + " map" + (d.name().isEmpty() ? "" : " '" + d.name() + "'");
-            return adopt(Sys.callForFd(BpfCmd.MAP_CREATE, attr, what));
+            long r = Bpf.call(BpfCmd.MAP_CREATE, attr);
+            if (r < 0) {
+                int errno = (int) -r;
+                if (errno == Errno.EINVAL && FeatureProbe.lacks(d.type())) {
+                    throw new UnsupportedFeatureException(what + ": this kernel (" + Kernel.release()
+                            + ") has no " + d.type().bpftoolName() + " maps" + KernelVersions.since(d.type()));
+                }
+                throw new BpfSyscallException(what, BpfCmd.MAP_CREATE, errno);
+            }
+            return adopt(new Fd((int) r));
         }
     }
 
@@ -101,23 +114,12 @@ public final class KernelMap implements BpfMap {
 
     /** Opens the map pinned at {@code path}. */
     public static KernelMap openPinned(Path path) {
-        Fd fd = Sys.getPinned(path.toString(), 0, "open pinned map");
-        String kind = FdInfo.kind(fd.get());
-        if (!kind.equals("bpf-map")) {
-            fd.close();
-            throw new BpfException(path + " is not a map but a " + kind);
-        }
-        return adopt(fd);
+        return adopt(openPinned(path, "bpf-map", "map"));
     }
 
     /** Takes ownership of {@code fd}, an open map; closes it if its info cannot be read. */
     static KernelMap adopt(Fd fd) {
-        try {
-            return new KernelMap(fd, MapInfo.of(fd.get(), "read map info"));
-        } catch (RuntimeException e) {
-            fd.close();
-            throw e;
-        }
+        return closingOnFailure(fd, f -> new KernelMap(f, MapInfo.of(f.get(), "read map info")));
     }
 
     private static boolean isPerCpu(int type) {
@@ -129,16 +131,7 @@ public final class KernelMap implements BpfMap {
         return (n + 7) & ~7;
     }
 
-    /** The file descriptor; throws once the map is closed. */
-    public int fd() {
-        int f = fd.get();
-        if (f < 0) {
-            throw new IllegalStateException(this + " is closed");
-        }
-        return f;
-    }
-
-    /** The kernel's id of this map. */
+    @Override
     public int id() {
         return id;
     }
@@ -189,19 +182,9 @@ public final class KernelMap implements BpfMap {
         return MapInfo.of(fd(), "read info of " + this);
     }
 
-    /** What {@code /proc/self/fdinfo} says of the map ({@code memlock}, {@code frozen}, {@code owner_prog_type}...). */
-    public java.util.Map<String, String> fdInfo() {
-        return FdInfo.fields(fd());
-    }
-
     /** Whether the map was frozen (from /proc fdinfo; false on kernels that do not say). */
     public boolean isFrozen() {
         return FdInfo.number(fd(), "frozen", 0) != 0;
-    }
-
-    /** Bytes of memory charged to the map, as the kernel reports it in fdinfo. */
-    public long memlock() {
-        return FdInfo.number(fd(), "memlock", 0);
     }
 
     // ---- single elements, byte[] --------------------------------------------------------
@@ -447,8 +430,55 @@ public final class KernelMap implements BpfMap {
     // ---- typed views ------------------------------------------------------------------------
 
     /** This map with keys and values converted by {@code keys} and {@code values}, whose sizes must be the map's. */
-    public <K, V> TypedMap<K, V> typed(io.bpf4j.codec.Codec<K> keys, io.bpf4j.codec.Codec<V> values) {
+    public <K, V> TypedMap<K, V> typed(Codec<K> keys, Codec<V> values) {
         return new TypedMap<>(this, keys, values);
+    }
+
+    /**
+     * This map with keys and values as {@code keyType} and {@code valueType}: primitive
+     * wrappers, {@code byte[]}, or records. When the map has BTF, a record must match its
+     * struct member by member ({@link Codecs#record(Class, CStruct)}) and a primitive must
+     * have its type's size; without BTF, records take the natural C layout.
+     */
+    public <K, V> TypedMap<K, V> typed(Class<K> keyType, Class<V> valueType) {
+        MapInfo info = info();
+        Btf btf = null;
+        if (info.btfVmlinuxValueTypeId() != 0) {
+            btf = Btf.read(Path.of("/sys/kernel/btf/vmlinux"), null);
+        } else if (info.btfId() != 0) {
+            try (KernelBtf kernelBtf = KernelBtf.openById(info.btfId())) {
+                btf = Btf.parse(kernelBtf.rawData());
+            }
+        }
+        int valueTypeId = info.btfVmlinuxValueTypeId() != 0 ? info.btfVmlinuxValueTypeId() : info.btfValueTypeId();
+        return new TypedMap<>(this, codec(keyType, btf, info.btfKeyTypeId(), keySize, "key"),
+                codec(valueType, btf, valueTypeId, valueSize, "value"));
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private <T> Codec<T> codec(Class<T> type, Btf btf, int typeId, int size, String what) {
+        if (type == byte[].class) {
+            return (Codec<T>) Codecs.bytes(size);
+        }
+        if (btf == null || typeId == 0) {
+            return Codecs.of(type);
+        }
+        if (type.isRecord()) {
+            return (Codec<T>) Codecs.record((Class) type, CStruct.fromBtf(btf, typeId));
+        }
+        Codec<T> c = Codecs.of(type);
+        io.bpf4j.btf.BtfType t = btf.type(btf.resolve(typeId));
+        if (!(t instanceof io.bpf4j.btf.BtfType.Int || t instanceof io.bpf4j.btf.BtfType.Enumeration
+                || t instanceof io.bpf4j.btf.BtfType.Ptr || t instanceof io.bpf4j.btf.BtfType.Float)) {
+            throw new BpfFormatException(this + ": the " + what + "'s BTF type [" + typeId + "] is " + t.kind() + " '"
+                    + t.name() + "', which a " + type.getSimpleName() + " cannot hold; use a record");
+        }
+        long btfSize = btf.sizeOf(typeId);
+        if (c.size() != btfSize) {
+            throw new BpfFormatException(this + ": " + type.getSimpleName() + " (" + c.size() + " bytes) does not match the "
+                    + what + "'s BTF type [" + typeId + "] of " + btfSize + " bytes");
+        }
+        return c;
     }
 
     // ---- freezing and pinning --------------------------------------------------------------
@@ -462,7 +492,7 @@ public final class KernelMap implements BpfMap {
 
     /** Pins the map at {@code path} on a bpffs. */
     public void pin(Path path) {
-        Sys.pin(fd(), path.toString(), "pin " + this);
+        pinAt(path);
     }
 
     // ---- iteration -------------------------------------------------------------------------
@@ -672,10 +702,5 @@ public final class KernelMap implements BpfMap {
     public String toString() {
         String type = MapType.ofId(typeId).map(MapType::bpftoolName).orElse("type " + typeId);
         return "map " + (name.isEmpty() ? "" : "'" + name + "' ") + "(" + type + ", id " + id + ")";
-    }
-
-    @Override
-    public void close() {
-        fd.close();
     }
 }

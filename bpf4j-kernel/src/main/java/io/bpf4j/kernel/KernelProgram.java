@@ -1,6 +1,5 @@
 package io.bpf4j.kernel;
 
-import io.bpf4j.BpfException;
 import io.bpf4j.BpfProgram;
 import io.bpf4j.ProgramType;
 import io.bpf4j.TestRun;
@@ -28,25 +27,23 @@ import java.nio.file.Path;
  * }
  * }</pre>
  */
-public final class KernelProgram implements BpfProgram {
-    private final Fd fd;
+public final class KernelProgram extends KernelObject implements BpfProgram {
     private final int id;
     private final int typeId;
     private final String name;
     private final String verifierLog;
 
-    private KernelProgram(Fd fd, String verifierLog) {
-        this.fd = fd;
+    private KernelProgram(Fd fd, ProgramInfo info, String verifierLog) {
+        super(fd);
         this.verifierLog = verifierLog;
-        try {
-            ProgramInfo info = ProgramInfo.of(fd.get(), "read program info");
-            this.id = info.id();
-            this.typeId = info.typeId();
-            this.name = info.name();
-        } catch (RuntimeException e) {
-            fd.close();
-            throw e;
-        }
+        this.id = info.id();
+        this.typeId = info.typeId();
+        this.name = info.name();
+    }
+
+    /** Takes ownership of {@code fd}, an open program; closes it if its info cannot be read. */
+    static KernelProgram adopt(Fd fd, String verifierLog) {
+        return closingOnFailure(fd, f -> new KernelProgram(f, ProgramInfo.of(f.get(), "read program info"), verifierLog));
     }
 
     /**
@@ -98,9 +95,13 @@ public final class KernelProgram implements BpfProgram {
                     throw new VerifierException(d.name(), errno, o.log());
                 }
                 String what = "load " + d.type().bpftoolName() + " program" + (d.name().isEmpty() ? "" : " '" + d.name() + "'");
+                if (errno == Errno.EINVAL && FeatureProbe.lacks(d.type())) {
+                    throw new UnsupportedFeatureException(what + ": this kernel (" + Kernel.release() + ") has no "
+                            + d.type().bpftoolName() + " programs" + KernelVersions.since(d.type()));
+                }
                 throw new BpfSyscallException(what, BpfCmd.PROG_LOAD, errno);
             }
-            return new KernelProgram(new Fd((int) o.result()), o.log());
+            return adopt(new Fd((int) o.result()), o.log());
         }
     }
 
@@ -115,28 +116,15 @@ public final class KernelProgram implements BpfProgram {
 
     /** Opens the program with kernel id {@code id}. */
     public static KernelProgram openById(int id) {
-        return new KernelProgram(Sys.openById(BpfCmd.PROG_GET_FD_BY_ID, id, "open program id " + id), "");
+        return adopt(Sys.openById(BpfCmd.PROG_GET_FD_BY_ID, id, "open program id " + id), "");
     }
 
     /** Opens the program pinned at {@code path}. */
     public static KernelProgram openPinned(Path path) {
-        Fd fd = Sys.getPinned(path.toString(), 0, "open pinned program");
-        String kind = FdInfo.kind(fd.get());
-        if (!kind.equals("bpf-prog")) {
-            fd.close();
-            throw new BpfException(path + " is not a program but a " + kind);
-        }
-        return new KernelProgram(fd, "");
+        return adopt(openPinned(path, "bpf-prog", "program"), "");
     }
 
-    public int fd() {
-        int f = fd.get();
-        if (f < 0) {
-            throw new IllegalStateException(this + " is closed");
-        }
-        return f;
-    }
-
+    @Override
     public int id() {
         return id;
     }
@@ -162,19 +150,9 @@ public final class KernelProgram implements BpfProgram {
         return ProgramInfo.of(fd(), "read info of " + this);
     }
 
-    /** What {@code /proc/self/fdinfo} says of the program ({@code memlock}, {@code prog_jited}...). */
-    public java.util.Map<String, String> fdInfo() {
-        return FdInfo.fields(fd());
-    }
-
-    /** Bytes of memory charged to the program, as fdinfo reports it. */
-    public long memlock() {
-        return FdInfo.number(fd(), "memlock", 0);
-    }
-
     /** Pins the program at {@code path} on a bpffs. */
     public void pin(Path path) {
-        Sys.pin(fd(), path.toString(), "pin " + this);
+        pinAt(path);
     }
 
     /**
@@ -226,10 +204,5 @@ public final class KernelProgram implements BpfProgram {
     public String toString() {
         String type = ProgramType.ofId(typeId).map(ProgramType::bpftoolName).orElse("type " + typeId);
         return "program " + (name.isEmpty() ? "" : "'" + name + "' ") + "(" + type + ", id " + id + ")";
-    }
-
-    @Override
-    public void close() {
-        fd.close();
     }
 }

@@ -1,5 +1,6 @@
 package io.bpf4j.kernel;
 
+import io.bpf4j.AttachType;
 import io.bpf4j.BpfException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -106,12 +107,8 @@ public final class KprobeLink implements Link {
             }
             out.add("raw tracepoint " + (ret ? "sys_exit" : "sys_enter") + " (every system call; filter on its id)");
         }
-        try {
-            if (VmlinuxBtf.function(function).isPresent()) {
-                out.add((ret ? "fexit/" : "fentry/") + function);
-            }
-        } catch (BpfException e) {
-            // no BTF: no fentry either
+        if (TracingLink.canAttach(ret ? AttachType.TRACE_FEXIT : AttachType.TRACE_FENTRY, function)) {
+            out.add((ret ? "fexit/" : "fentry/") + function);
         }
         if (syscall == null) {
             out.addAll(tracepointsNamedLike(function));

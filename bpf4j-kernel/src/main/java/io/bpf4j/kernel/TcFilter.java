@@ -137,23 +137,28 @@ public final class TcFilter implements Link {
         }
     }
 
-    /** The cls_bpf filters on {@code hook} of {@code device}. */
+    /** The cls_bpf filters on {@code hook} of {@code device}; none when it has no clsact qdisc. */
     public static List<Filter> list(NetDevice device, Hook hook) {
-        return list(device, hook.parent());
+        try {
+            return list(device, hook.parent());
+        } catch (SystemCallException e) {
+            if (e.errno() == Errno.EINVAL || e.errno() == Errno.ENOENT) {
+                return List.of(); // no clsact qdisc: no filters
+            }
+            throw e;
+        }
     }
 
-    /** The cls_bpf filters under {@code parent} (a qdisc or class handle, or a clsact hook). */
+    /**
+     * The cls_bpf filters under {@code parent} (a qdisc or class handle, or a clsact hook); a
+     * parent the device does not have is an error (EINVAL).
+     */
     public static List<Filter> list(NetDevice device, int parent) {
         List<Filter> filters = new ArrayList<>();
         List<Message> replies;
         try (Rtnetlink nl = Rtnetlink.open()) {
             replies = nl.dump(NetlinkMessage.request(NetlinkMessage.RTM_GETTFILTER, NetlinkMessage.NLM_F_DUMP)
                     .body(tcmsg(device, parent, 0, 0)), "list tc filters of " + device, "RTM_GETTFILTER");
-        } catch (SystemCallException e) {
-            if (e.errno() == Errno.EINVAL || e.errno() == Errno.ENOENT) {
-                return filters; // no such qdisc or class: no filters
-            }
-            throw e;
         }
         for (Message m : replies) {
             Attributes a = m.attributes(Tcmsg.SIZE);
@@ -173,6 +178,33 @@ public final class TcFilter implements Link {
                     (opt.get(TCA_BPF_FLAGS).map(Attribute::u32).orElse(0) & TCA_BPF_FLAG_ACT_DIRECT) != 0));
         }
         return filters;
+    }
+
+    /** A qdisc or class that may hold filters: its kind ({@code htb}, ...) and handle. */
+    public record Parent(String kind, int handle) {}
+
+    /**
+     * The classes, then the qdiscs (but clsact and those without a handle), that the kernel
+     * lists for {@code device}: where {@code bpftool net show} looks for filters besides the
+     * root and clsact hooks.
+     */
+    public static List<Parent> parents(NetDevice device) {
+        List<Parent> parents = new ArrayList<>();
+        try (Rtnetlink nl = Rtnetlink.open()) {
+            for (int type : new int[] {NetlinkMessage.RTM_GETTCLASS, NetlinkMessage.RTM_GETQDISC}) {
+                boolean qdisc = type == NetlinkMessage.RTM_GETQDISC;
+                for (Message m : nl.dump(NetlinkMessage.request(type, NetlinkMessage.NLM_F_DUMP)
+                        .body(tcmsg(device, 0, 0, 0)), "list tc " + (qdisc ? "qdiscs" : "classes") + " of " + device,
+                        qdisc ? "RTM_GETQDISC" : "RTM_GETTCLASS")) {
+                    String kind = m.attributes(Tcmsg.SIZE).get(TCA_KIND).map(Attribute::string).orElse("unknown");
+                    int handle = m.payload().getInt(Tcmsg.TCM_HANDLE.offset());
+                    if (!qdisc || (!kind.equals("clsact") && handle != 0)) {
+                        parents.add(new Parent(kind, handle));
+                    }
+                }
+            }
+        }
+        return parents;
     }
 
     private static byte[] tcmsg(NetDevice device, int parent, int handle, int info) {

@@ -1,6 +1,8 @@
 package io.bpf4j.kernel;
 
 import io.bpf4j.AttachType;
+import io.bpf4j.BpfException;
+import io.bpf4j.ProgramType;
 import io.bpf4j.btf.BtfKind;
 import io.bpf4j.kernel.sys.Layouts.LinkCreate;
 import java.util.Optional;
@@ -36,6 +38,30 @@ public final class TracingLink implements Link {
                     BtfKind.FUNC, what);
             default -> VmlinuxBtf.require(target, BtfKind.FUNC, what);
         };
+    }
+
+    /**
+     * Whether this kernel loads a program of {@code type} (fentry, fexit...) for kernel function
+     * {@code function}: some kernels have the BTF but forbid BPF trampolines (lockdown), or
+     * cannot trace a given function.
+     */
+    public static boolean canAttach(AttachType type, String function) {
+        Optional<Integer> id;
+        try {
+            id = VmlinuxBtf.function(function);
+        } catch (BpfException e) {
+            return false;
+        }
+        if (id.isEmpty()) {
+            return false;
+        }
+        byte[] returnZero = {(byte) 0xb7, 0, 0, 0, 0, 0, 0, 0, (byte) 0x95, 0, 0, 0, 0, 0, 0, 0};
+        try (KernelProgram p = KernelProgram.load(ProgramDefinition.of(ProgramType.TRACING, "probe", returnZero, "GPL")
+                .withExpectedAttachType(type).withAttachTarget(id.get(), 0))) {
+            return true;
+        } catch (BpfException e) {
+            return false;
+        }
     }
 
     /** Attaches a tracing or LSM program to the target it was loaded for. */

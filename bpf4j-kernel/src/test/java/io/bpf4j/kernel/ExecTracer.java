@@ -15,6 +15,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.UnaryOperator;
 
 /**
  * The exec tracer of the tracepoint tests: a program for {@code sched:sched_process_exec}
@@ -39,6 +40,12 @@ final class ExecTracer {
 
     /** The program; it writes with {@code bpf_ringbuf_output} into {@code ring}, or with {@code bpf_perf_event_output} into {@code perfArray}. */
     static KernelProgram program(KernelMap ring, KernelMap perfArray) {
+        return program(ProgramType.TRACEPOINT, ring, perfArray, d -> d);
+    }
+
+    /** The program as {@code type}, its definition adjusted by {@code adjust} (attach type and target). */
+    static KernelProgram program(ProgramType type, KernelMap ring, KernelMap perfArray,
+            UnaryOperator<ProgramDefinition> adjust) {
         Asm a = new Asm()
                 .mov(6, 1)
                 .call("get_current_pid_tgid")
@@ -53,7 +60,7 @@ final class ExecTracer {
                     .mov(4, 10).addImm(4, -24).movImm(5, RECORD_SIZE).call("perf_event_output");
         }
         byte[] code = a.movImm(0, 0).exit().bytes();
-        return KernelProgram.load(ProgramDefinition.of(ProgramType.TRACEPOINT, "exec_tracer", code, "GPL"));
+        return KernelProgram.load(adjust.apply(ProgramDefinition.of(type, "exec_tracer", code, "GPL")));
     }
 
     /** A copy of /bin/true with a name no other program has, as the comm of its processes. */

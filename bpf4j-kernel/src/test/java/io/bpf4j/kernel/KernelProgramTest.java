@@ -213,6 +213,16 @@ class KernelProgramTest {
     }
 
     @Test
+    void programTypeTheKernelLacksIsAnUnsupportedFeature() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(FeatureProbe.programType(ProgramType.LIRC_MODE2),
+                "this kernel has lirc_mode2 programs (CONFIG_BPF_LIRC_MODE2)");
+        var e = assertThrows(UnsupportedFeatureException.class, () -> KernelProgram.load(
+                ProgramDefinition.of(ProgramType.LIRC_MODE2, "lirc", returning(0), "GPL")
+                        .withExpectedAttachType(io.bpf4j.AttachType.LIRC_MODE2)));
+        assertTrue(e.getMessage().contains("has no lirc_mode2 programs (program type added in Linux 4.18)"), e.getMessage());
+    }
+
+    @Test
     void unknownProgramTypeIsAClearError() {
         var e = assertThrows(BpfSyscallException.class, () -> load(ProgramType.UNSPEC, "unspec", returning(0)));
         assertFalse(e instanceof VerifierException);

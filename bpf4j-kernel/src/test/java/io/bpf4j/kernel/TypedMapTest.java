@@ -65,6 +65,31 @@ class TypedMapTest {
         }
     }
 
+    record Pair(int a, int b) {}
+
+    /** Components in another order than struct val's members: only BTF can place them. */
+    record Val(int y, long x) {}
+
+    record WrongVal(int x, int y) {}
+
+    @Test
+    void recordsMatchedToTheMapsBtf() {
+        try (KernelBtf btf = KernelBtf.load(TestBtf.intAndStruct());
+                KernelMap m = KernelMap.create(MapDefinition.of(MapType.HASH, 8, 16, 4).withName("btf_typed").withBtf(btf, 2, 3))) {
+            TypedMap<Pair, Val> typed = m.typed(Pair.class, Val.class);
+            typed.put(new Pair(1, 2), new Val(7, 1L << 40));
+            assertEquals(new Val(7, 1L << 40), typed.get(new Pair(1, 2)).orElseThrow());
+            byte[] raw = m.lookup(Codecs.record(Pair.class).toBytes(new Pair(1, 2))).orElseThrow();
+            assertEquals(1L << 40, KernelMapTest.asLong(java.util.Arrays.copyOfRange(raw, 0, 8))); // x at offset 0
+            var e = assertThrows(io.bpf4j.BpfFormatException.class, () -> m.typed(Pair.class, WrongVal.class));
+            assertTrue(e.getMessage().contains("component 'x' (int, 4 bytes) does not match struct val member 'x' "
+                    + "(8 bytes at offset 0)"), e.getMessage());
+            var p = assertThrows(io.bpf4j.BpfFormatException.class, () -> m.typed(Long.class, Val.class));
+            assertTrue(p.getMessage().contains("the key's BTF type [2] is STRUCT 'pair', which a Long cannot hold"),
+                    p.getMessage());
+        }
+    }
+
     @Test
     void codecSizesMustMatchTheMap() {
         try (KernelMap m = KernelMap.create(MapDefinition.of(MapType.HASH, 4, 8, 1).withName("sized"))) {

@@ -149,13 +149,6 @@ final class ArrayMap extends VmMap {
 
     @Override
     byte[] userNextKey(byte[] key) {
-        int index = key == null ? -1 : index(key, 0);
-        int next = index < 0 ? 0 : index + 1;
-        if (next >= maxEntries()) {
-            return null;
-        }
-        byte[] out = new byte[4];
-        Memory.putInt(out, 0, next);
-        return out;
+        return nextIndex(key, maxEntries());
     }
 }

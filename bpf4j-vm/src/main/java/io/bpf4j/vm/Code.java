@@ -1,6 +1,7 @@
 package io.bpf4j.vm;
 
 import io.bpf4j.ProgramType;
+import io.bpf4j.isa.LlvmSyntax;
 
 /**
  * A decoded program, ready for the interpreter: one packed long per instruction slot
@@ -20,7 +21,11 @@ final class Code {
         this.raw = raw;
     }
 
+    /** The instruction at {@code pc} as llvm-objdump prints it, e.g. {@code r0 = *(u32 *)(r1 + 6)}. */
     String describe(int pc) {
-        return pc >= 0 && pc < raw.length ? Decoder.hex(raw[pc]) : "outside the program";
+        if (pc < 0 || pc >= raw.length) {
+            return "outside the program";
+        }
+        return LlvmSyntax.DECIMAL.format(Decoder.instructionAt(raw, pc));
     }
 }

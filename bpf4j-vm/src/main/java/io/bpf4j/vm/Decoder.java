@@ -89,15 +89,19 @@ final class Decoder {
         return new Code(name, type, out, raw);
     }
 
-    /** The instruction at slot {@code pc}, checked by the ISA's strict decoder (reserved fields, registers, opcodes). */
-    private Instruction instruction(int pc) {
+    /** The instruction at slot {@code pc} of {@code raw}, by the ISA's strict decoder (reserved fields, registers, opcodes). */
+    static Instruction instructionAt(long[] raw, int pc) {
         int slots = ((int) raw[pc] & 0xff) == 0x18 && pc + 1 < raw.length ? 2 : 1;
         byte[] bytes = new byte[slots * 8];
         for (int i = 0; i < slots; i++) {
             Memory.putLong(bytes, i * 8, raw[pc + i]);
         }
+        return Instructions.decode(bytes, ByteOrder.LITTLE_ENDIAN).getFirst();
+    }
+
+    private Instruction instruction(int pc) {
         try {
-            return Instructions.decode(bytes, ByteOrder.LITTLE_ENDIAN).getFirst();
+            return instructionAt(raw, pc);
         } catch (BpfFormatException e) {
             String message = e.getMessage();
             int colon = message.indexOf(": ");

@@ -85,16 +85,6 @@ final class FdArrayMap extends VmMap {
     }
 
     @Override
-    int update(Execution ex, byte[] keyBuf, int keyOff, byte[] valueBuf, int valueOff, long flags) {
-        return -Errno.EINVAL;
-    }
-
-    @Override
-    int delete(Execution ex, byte[] keyBuf, int keyOff) {
-        return -Errno.EINVAL;
-    }
-
-    @Override
     Optional<byte[]> userLookup(byte[] key) {
         int index = index(key, 0);
         if (index < 0 || slots[index] == 0) {
@@ -149,13 +139,6 @@ final class FdArrayMap extends VmMap {
 
     @Override
     byte[] userNextKey(byte[] key) {
-        int index = key == null ? -1 : index(key, 0);
-        int next = index < 0 ? 0 : index + 1;
-        if (next >= maxEntries()) {
-            return null;
-        }
-        byte[] out = new byte[4];
-        Memory.putInt(out, 0, next);
-        return out;
+        return nextIndex(key, maxEntries());
     }
 }

@@ -286,23 +286,9 @@ final class Interpreter {
                     case Op.STX_H -> mem.store16(r[dst] + (short) (insn >>> 16), r[src]);
                     case Op.STX_W -> mem.store32(r[dst] + (short) (insn >>> 16), r[src]);
                     case Op.STX_DW -> mem.store64(r[dst] + (short) (insn >>> 16), r[src]);
-                    case Op.ATOMIC_W, Op.ATOMIC_DW -> {
-                        int size = ((int) insn & 0xff) == Op.ATOMIC_W ? 4 : 8;
-                        long old = mem.atomic(r[dst] + (short) (insn >>> 16), size, imm & ~Op.ATOMIC_FETCH, r[src]);
-                        if ((imm & Op.ATOMIC_FETCH) != 0) {
-                            r[src] = old;
-                        }
-                    }
-                    case Op.CMPXCHG_W -> r[0] = mem.compareExchange(r[dst] + (short) (insn >>> 16), 4, r[0], r[src]);
-                    case Op.CMPXCHG_DW -> r[0] = mem.compareExchange(r[dst] + (short) (insn >>> 16), 8, r[0], r[src]);
-                    case Op.LOAD_ACQ_B -> r[dst] = mem.loadAcquire(r[src] + (short) (insn >>> 16), 1);
-                    case Op.LOAD_ACQ_H -> r[dst] = mem.loadAcquire(r[src] + (short) (insn >>> 16), 2);
-                    case Op.LOAD_ACQ_W -> r[dst] = mem.loadAcquire(r[src] + (short) (insn >>> 16), 4);
-                    case Op.LOAD_ACQ_DW -> r[dst] = mem.loadAcquire(r[src] + (short) (insn >>> 16), 8);
-                    case Op.STORE_REL_B -> mem.storeRelease(r[dst] + (short) (insn >>> 16), 1, r[src]);
-                    case Op.STORE_REL_H -> mem.storeRelease(r[dst] + (short) (insn >>> 16), 2, r[src]);
-                    case Op.STORE_REL_W -> mem.storeRelease(r[dst] + (short) (insn >>> 16), 4, r[src]);
-                    case Op.STORE_REL_DW -> mem.storeRelease(r[dst] + (short) (insn >>> 16), 8, r[src]);
+                    case Op.ATOMIC_W, Op.ATOMIC_DW, Op.CMPXCHG_W, Op.CMPXCHG_DW, Op.LOAD_ACQ_B, Op.LOAD_ACQ_H,
+                            Op.LOAD_ACQ_W, Op.LOAD_ACQ_DW, Op.STORE_REL_B, Op.STORE_REL_H, Op.STORE_REL_W,
+                            Op.STORE_REL_DW -> atomic(mem, r, insn);
                     case Op.LDDW -> r[dst] = insns[++pc];
                     case Op.LD_ABS_B, Op.LD_ABS_H, Op.LD_ABS_W, Op.LD_IND_B, Op.LD_IND_H, Op.LD_IND_W -> {
                         int op = (int) insn & 0xff;
@@ -326,6 +312,33 @@ final class Interpreter {
         } catch (VmException e) {
             ex.fuel = Math.max(fuel, 0);
             throw e.at(pc, code == entry ? code.describe(pc) : code.describe(pc) + " in tail-called '" + code.name + "'");
+        }
+    }
+
+    /** The atomic operations, apart from the main loop to keep it small enough for the JVM's compiler. */
+    private static void atomic(Memory mem, long[] r, long insn) {
+        int dst = (int) (insn >>> 8) & 0xf;
+        int src = (int) (insn >>> 12) & 0xf;
+        int imm = (int) (insn >>> 32);
+        long addr = (short) (insn >>> 16);
+        switch ((int) insn & 0xff) {
+            case Op.ATOMIC_W, Op.ATOMIC_DW -> {
+                int size = ((int) insn & 0xff) == Op.ATOMIC_W ? 4 : 8;
+                long old = mem.atomic(r[dst] + addr, size, imm & ~Op.ATOMIC_FETCH, r[src]);
+                if ((imm & Op.ATOMIC_FETCH) != 0) {
+                    r[src] = old;
+                }
+            }
+            case Op.CMPXCHG_W -> r[0] = mem.compareExchange(r[dst] + addr, 4, r[0], r[src]);
+            case Op.CMPXCHG_DW -> r[0] = mem.compareExchange(r[dst] + addr, 8, r[0], r[src]);
+            case Op.LOAD_ACQ_B -> r[dst] = mem.loadAcquire(r[src] + addr, 1);
+            case Op.LOAD_ACQ_H -> r[dst] = mem.loadAcquire(r[src] + addr, 2);
+            case Op.LOAD_ACQ_W -> r[dst] = mem.loadAcquire(r[src] + addr, 4);
+            case Op.LOAD_ACQ_DW -> r[dst] = mem.loadAcquire(r[src] + addr, 8);
+            case Op.STORE_REL_B -> mem.storeRelease(r[dst] + addr, 1, r[src]);
+            case Op.STORE_REL_H -> mem.storeRelease(r[dst] + addr, 2, r[src]);
+            case Op.STORE_REL_W -> mem.storeRelease(r[dst] + addr, 4, r[src]);
+            default -> mem.storeRelease(r[dst] + addr, 8, r[src]);
         }
     }
 

@@ -1,6 +1,8 @@
 package io.bpf4j.vm;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -81,6 +83,40 @@ final class LpmTrieMap extends VmMap {
         return limit;
     }
 
+    /**
+     * The kernel's descent towards a key in update, delete and get_next_key: past every node
+     * whose whole prefix the key matches and that is shorter than the key's, recording them.
+     */
+    private record Walk(List<Node> ancestors, Node node, int matched) {
+        Node parent() {
+            return ancestors.isEmpty() ? null : ancestors.getLast();
+        }
+    }
+
+    private Walk walk(byte[] key, int keyOff, int prefix) {
+        List<Node> ancestors = new ArrayList<>();
+        Node node = root;
+        int matched = 0;
+        while (node != null) {
+            matched = match(node, key, keyOff, prefix);
+            if (node.prefixLength != matched || node.prefixLength == prefix) {
+                break;
+            }
+            ancestors.add(node);
+            node = node.child[bit(key, keyOff + 4, node.prefixLength) ? 1 : 0];
+        }
+        return new Walk(ancestors, node, matched);
+    }
+
+    /** Replaces the child of {@code parent} on the key's side (the root when parent is null) with {@code node}. */
+    private void replaceChild(Node parent, byte[] key, int keyOff, Node node) {
+        if (parent == null) {
+            root = node;
+        } else {
+            parent.child[bit(key, keyOff + 4, parent.prefixLength) ? 1 : 0] = node;
+        }
+    }
+
     private synchronized Node longestMatch(byte[] key, int keyOff) {
         int prefix = Memory.getInt(key, keyOff);
         if (Integer.compareUnsigned(prefix, maxPrefix) > 0) {
@@ -116,19 +152,9 @@ final class LpmTrieMap extends VmMap {
         if (flags < 0 || flags > UPDATE_EXIST || Integer.compareUnsigned(prefix, maxPrefix) > 0) {
             return -Errno.EINVAL;
         }
-        Node[] parentSlot = null;
-        int parentIndex = -1;
-        Node node = root;
-        int matched = 0;
-        while (node != null) {
-            matched = match(node, keyBuf, keyOff, prefix);
-            if (node.prefixLength != matched || node.prefixLength == prefix) {
-                break;
-            }
-            parentSlot = node.child;
-            parentIndex = bit(keyBuf, keyOff + 4, node.prefixLength) ? 1 : 0;
-            node = node.child[parentIndex];
-        }
+        Walk w = walk(keyBuf, keyOff, prefix);
+        Node node = w.node();
+        int matched = w.matched();
         boolean exact = node != null && node.prefixLength == matched && matched == prefix;
         if (exact && !node.intermediate) {
             if (flags == UPDATE_NOEXIST) {
@@ -170,11 +196,7 @@ final class LpmTrieMap extends VmMap {
             split.child[right ? 1 : 0] = fresh;
             replacement = split;
         }
-        if (parentSlot == null) {
-            root = replacement;
-        } else {
-            parentSlot[parentIndex] = replacement;
-        }
+        replaceChild(w.parent(), keyBuf, keyOff, replacement);
         return 0;
     }
 
@@ -184,25 +206,10 @@ final class LpmTrieMap extends VmMap {
         if (Integer.compareUnsigned(prefix, maxPrefix) > 0) {
             return -Errno.EINVAL;
         }
-        Node parent = null;
-        Node[] trim = null;
-        int trimIndex = -1;
-        Node[] trim2 = null;
-        int trim2Index = -1;
-        Node node = root;
-        int matched = 0;
-        while (node != null) {
-            matched = match(node, keyBuf, keyOff, prefix);
-            if (node.prefixLength != matched || node.prefixLength == prefix) {
-                break;
-            }
-            parent = node;
-            trim2 = trim;
-            trim2Index = trimIndex;
-            trim = node.child;
-            trimIndex = bit(keyBuf, keyOff + 4, node.prefixLength) ? 1 : 0;
-            node = node.child[trimIndex];
-        }
+        Walk w = walk(keyBuf, keyOff, prefix);
+        Node node = w.node();
+        int matched = w.matched();
+        Node parent = w.parent();
         if (node == null || node.prefixLength != prefix || node.prefixLength != matched || node.intermediate) {
             return -Errno.ENOENT;
         }
@@ -214,20 +221,14 @@ final class LpmTrieMap extends VmMap {
             return 0;
         }
         if (parent != null && parent.intermediate && node.child[0] == null && node.child[1] == null) {
+            // The intermediate parent is left with one child: that child takes its place.
             Node other = parent.child[0] == node ? parent.child[1] : parent.child[0];
-            assign(trim2, trim2Index, other);
+            List<Node> up = w.ancestors();
+            replaceChild(up.size() < 2 ? null : up.get(up.size() - 2), keyBuf, keyOff, other);
             return 0;
         }
-        assign(trim, trimIndex, node.child[0] != null ? node.child[0] : node.child[1]);
+        replaceChild(parent, keyBuf, keyOff, node.child[0] != null ? node.child[0] : node.child[1]);
         return 0;
-    }
-
-    private void assign(Node[] slots, int index, Node node) {
-        if (slots == null) {
-            root = node;
-        } else {
-            slots[index] = node;
-        }
     }
 
     @Override
@@ -269,25 +270,16 @@ final class LpmTrieMap extends VmMap {
 
     /** The node after the exact match of {@code key} in post-order; the leftmost node when there is no exact match; null at the end. */
     private Node successor(byte[] key) {
-        int prefix = Memory.getInt(key, 0);
-        Node[] stack = new Node[maxPrefix + 2];
-        int top = -1;
-        Node node = root;
-        int matched = 0;
-        while (node != null) {
-            stack[++top] = node;
-            matched = match(node, key, 0, prefix);
-            if (node.prefixLength != matched || node.prefixLength == prefix) {
-                break;
-            }
-            node = node.child[bit(key, 4, node.prefixLength) ? 1 : 0];
-        }
-        if (node == null || node.prefixLength != matched || node.intermediate) {
+        Walk w = walk(key, 0, Memory.getInt(key, 0));
+        Node node = w.node();
+        if (node == null || node.prefixLength != w.matched() || node.intermediate) {
             return leftmost(root);
         }
-        node = stack[top];
+        List<Node> stack = new ArrayList<>(w.ancestors());
+        stack.add(node);
+        int top = stack.size() - 1;
         while (top > 0) {
-            Node parent = stack[top - 1];
+            Node parent = stack.get(top - 1);
             if (parent.child[0] == node && parent.child[1] != null) {
                 return leftmost(parent.child[1]);
             }

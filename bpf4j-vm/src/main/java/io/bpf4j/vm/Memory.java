@@ -89,12 +89,15 @@ final class Memory {
         return locals[id];
     }
 
+    /** The region of an address; small enough for the JVM to inline everywhere. */
     Region region(long addr) {
         long id = addr >>> 32;
         Region[] t = table;
-        if (id < t.length) {
-            return t[(int) id];
-        }
+        return id < t.length ? t[(int) id] : newRegion(id);
+    }
+
+    /** A region created after this execution's table was copied (an inner map inserted meanwhile), or none. */
+    private Region newRegion(long id) {
         refresh();
         return id < table.length ? table[(int) id] : UNUSED;
     }

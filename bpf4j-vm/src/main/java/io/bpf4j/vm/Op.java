@@ -51,12 +51,9 @@ final class Op {
     // Legacy packet access of socket filters (BPF_LD | BPF_ABS / BPF_IND), big-endian.
     static final int LD_ABS_B = 149, LD_ABS_H = 150, LD_ABS_W = 151, LD_IND_B = 152, LD_IND_H = 153, LD_IND_W = 154;
 
-    static final int COUNT = 155;
-
-    // BPF encodings the decoder and the atomics use.
+    // The immediates of BPF_ATOMIC that the interpreter and the atomics look at.
     static final int ATOMIC_ADD = 0x00, ATOMIC_OR = 0x40, ATOMIC_AND = 0x50, ATOMIC_XOR = 0xa0;
-    static final int ATOMIC_FETCH = 0x01, ATOMIC_XCHG = 0xe1, ATOMIC_CMPXCHG = 0xf1;
-    static final int LOAD_ACQUIRE = 0x100, STORE_RELEASE = 0x110;
+    static final int ATOMIC_FETCH = 0x01, ATOMIC_XCHG = 0xe1;
 
     /** Packs a decoded instruction: op, registers, offset and immediate in one long. */
     static long pack(int op, int dst, int src, int off, int imm) {
@@ -65,14 +62,6 @@ final class Op {
 
     static int op(long insn) {
         return (int) insn & 0xff;
-    }
-
-    static int dst(long insn) {
-        return (int) (insn >>> 8) & 0xf;
-    }
-
-    static int src(long insn) {
-        return (int) (insn >>> 12) & 0xf;
     }
 
     static int off(long insn) {

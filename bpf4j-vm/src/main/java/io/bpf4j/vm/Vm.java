@@ -2,6 +2,7 @@ package io.bpf4j.vm;
 
 import io.bpf4j.MapType;
 import io.bpf4j.ProgramType;
+import io.bpf4j.btf.CoreTarget;
 import io.bpf4j.object.ObjectSpec;
 import java.util.List;
 import java.util.Objects;
@@ -72,7 +73,26 @@ public final class Vm implements AutoCloseable {
     /** Creates a map with the kernel's checks for its type; {@link VmMapException} when the kernel would refuse it. */
     public VmMap createMap(VmMapSpec spec) {
         Objects.requireNonNull(spec, "spec");
-        VmMap map = switch (spec.type()) {
+        // Keys, values and per-element bookkeeping; the kernel would answer ENOMEM past its memory too.
+        long estimate = (long) Math.max(0, spec.maxEntries()) * (Math.max(0, spec.keySize()) + (long) Math.max(0, spec.valueSize())
+                * (spec.type() == MapType.PERCPU_ARRAY || spec.type() == MapType.PERCPU_HASH
+                        || spec.type() == MapType.LRU_PERCPU_HASH ? cpus : 1) + 32);
+        if (estimate > Runtime.getRuntime().maxMemory() / 2) {
+            throw VmMap.invalidSpec(spec, Errno.ENOMEM, "about " + estimate / (1 << 20) + " MiB is more than half the JVM's "
+                    + "heap (" + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB)");
+        }
+        VmMap map;
+        try {
+            map = newMap(spec);
+        } catch (OutOfMemoryError e) {
+            throw VmMap.invalidSpec(spec, Errno.ENOMEM, "the JVM has no room for it");
+        }
+        maps.put(map.fd, map);
+        return map;
+    }
+
+    private VmMap newMap(VmMapSpec spec) {
+        return switch (spec.type()) {
             case ARRAY, PERCPU_ARRAY -> new ArrayMap(this, spec);
             case HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH, HASH_OF_MAPS -> new HashTableMap(this, spec);
             case PROG_ARRAY, ARRAY_OF_MAPS -> new FdArrayMap(this, spec);
@@ -83,8 +103,6 @@ public final class Vm implements AutoCloseable {
             default -> throw VmMap.invalidSpec(spec, Errno.EINVAL, "map type " + spec.type().bpftoolName()
                     + " is not available in the VM (it has: " + supportedMapTypes() + ")");
         };
-        maps.put(map.fd, map);
-        return map;
     }
 
     private static String supportedMapTypes() {
@@ -125,6 +143,11 @@ public final class Vm implements AutoCloseable {
      */
     public VmObject load(ObjectSpec spec) {
         return VmObject.load(this, Objects.requireNonNull(spec, "spec"));
+    }
+
+    /** Loads an object CO-RE-relocated for {@code target} (a kernel's BTF, or any BTF file: {@link CoreTarget#read}). */
+    public VmObject load(ObjectSpec spec, CoreTarget target) {
+        return load(spec.relocate(Objects.requireNonNull(target, "target"), line -> { }).spec());
     }
 
     /** The map with file descriptor number {@code fd}. */

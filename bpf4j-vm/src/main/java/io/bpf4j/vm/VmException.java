@@ -8,7 +8,7 @@ import java.util.OptionalLong;
  * endless loop, too deep calls, a bad helper argument) or cannot be loaded at all. The
  * message names the instruction index, the instruction, the address involved and what
  * went wrong, e.g.
- * {@code pc 7 (61 21 04 00 00 00 00 00): read of 4 bytes at 0x0000000a_00000044 is outside packet [0x0, 0x40)}.
+ * {@code pc 7 (r2 = *(u32 *)(r1 + 68)): read of 4 bytes at 0xa00000044 is outside packet (valid offsets 256..319)}.
  *
  * <pre>{@code
  * try {

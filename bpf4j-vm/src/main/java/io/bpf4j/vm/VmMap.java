@@ -86,12 +86,24 @@ public abstract sealed class VmMap implements BpfMap
 
     // ---- the program's view: operations on VM memory, returning 0 or -errno ----
 
-    /** The address of the value under the key at {@code keyBuf[keyOff..]}, or 0 when there is none. */
-    abstract long lookup(Execution ex, byte[] keyBuf, int keyOff);
+    /**
+     * The address of the value under the key at {@code keyBuf[keyOff..]}, or 0 when there is
+     * none. Maps whose values programs cannot reach (queues, ring buffers, perf event arrays)
+     * keep this default: the verifier would refuse the call.
+     */
+    long lookup(Execution ex, byte[] keyBuf, int keyOff) {
+        return 0;
+    }
 
-    abstract int update(Execution ex, byte[] keyBuf, int keyOff, byte[] valueBuf, int valueOff, long flags);
+    /** bpf_map_update_elem; -EINVAL for the maps programs cannot update. */
+    int update(Execution ex, byte[] keyBuf, int keyOff, byte[] valueBuf, int valueOff, long flags) {
+        return -Errno.EINVAL;
+    }
 
-    abstract int delete(Execution ex, byte[] keyBuf, int keyOff);
+    /** bpf_map_delete_elem; -EINVAL for the maps programs cannot delete from. */
+    int delete(Execution ex, byte[] keyBuf, int keyOff) {
+        return -Errno.EINVAL;
+    }
 
     /** bpf_map_push_elem. */
     int push(Execution ex, byte[] valueBuf, int valueOff, long flags) {
@@ -134,6 +146,18 @@ public abstract sealed class VmMap implements BpfMap
 
     /** The key after {@code key} (the first when null or absent, per map type), or null at the end. */
     abstract byte[] userNextKey(byte[] key);
+
+    /** The next index of an array-like map after the u32 {@code key} (0 for null or out of range), or null at the end. */
+    static byte[] nextIndex(byte[] key, int maxEntries) {
+        long index = key == null ? -1 : Memory.getInt(key, 0) & 0xffff_ffffL;
+        long next = index >= maxEntries ? 0 : index + 1;
+        if (next >= maxEntries) {
+            return null;
+        }
+        byte[] out = new byte[4];
+        Memory.putInt(out, 0, (int) next);
+        return out;
+    }
 
     /** Size of a value as userspace sees it: per-CPU maps show every CPU's copy. */
     int userValueSize() {

@@ -82,7 +82,9 @@ public final class VmObject implements AutoCloseable {
             template = createMap(vm, spec, m.innerMap(), templates);
             templates.add(template);
         }
-        VmMapSpec s = new VmMapSpec(m.name(), m.type(), m.keySize(), m.valueSize(), m.maxEntries(), m.flags(), template);
+        // libbpf sizes a perf event array that gives no max_entries to the number of CPUs.
+        int entries = m.type() == MapType.PERF_EVENT_ARRAY && m.maxEntries() == 0 ? vm.cpus() : m.maxEntries();
+        VmMapSpec s = new VmMapSpec(m.name(), m.type(), m.keySize(), m.valueSize(), entries, m.flags(), template);
         VmMap map = vm.createMap(s);
         if (m.kind().isGlobalData() && map instanceof ArrayMap array) {
             byte[] data = m.data();

@@ -122,21 +122,6 @@ public final class VmPerfEventArray extends VmMap {
     }
 
     @Override
-    long lookup(Execution ex, byte[] keyBuf, int keyOff) {
-        return 0;
-    }
-
-    @Override
-    int update(Execution ex, byte[] keyBuf, int keyOff, byte[] valueBuf, int valueOff, long flags) {
-        return -Errno.EINVAL;
-    }
-
-    @Override
-    int delete(Execution ex, byte[] keyBuf, int keyOff) {
-        return -Errno.EINVAL;
-    }
-
-    @Override
     Optional<byte[]> userLookup(byte[] key) {
         throw failure("lookup in", Errno.ENOTSUPP);
     }
@@ -161,13 +146,6 @@ public final class VmPerfEventArray extends VmMap {
 
     @Override
     byte[] userNextKey(byte[] key) {
-        int index = key == null ? -1 : Memory.getInt(key, 0);
-        int next = index < 0 || index >= buffers.length ? 0 : index + 1;
-        if (next >= buffers.length) {
-            return null;
-        }
-        byte[] out = new byte[4];
-        Memory.putInt(out, 0, next);
-        return out;
+        return nextIndex(key, maxEntries());
     }
 }

@@ -107,21 +107,6 @@ public final class VmQueueMap extends VmMap {
     }
 
     @Override
-    long lookup(Execution ex, byte[] keyBuf, int keyOff) {
-        return 0;
-    }
-
-    @Override
-    int update(Execution ex, byte[] keyBuf, int keyOff, byte[] valueBuf, int valueOff, long flags) {
-        return -Errno.EINVAL;
-    }
-
-    @Override
-    int delete(Execution ex, byte[] keyBuf, int keyOff) {
-        return -Errno.EINVAL;
-    }
-
-    @Override
     Optional<byte[]> userLookup(byte[] key) {
         return peek();
     }

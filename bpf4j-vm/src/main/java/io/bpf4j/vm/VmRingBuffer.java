@@ -145,26 +145,6 @@ public final class VmRingBuffer extends VmMap {
         };
     }
 
-    /** Whether {@code address} lies in this ring's data (a record pointer). */
-    boolean holds(long address) {
-        return Memory.regionId(address) == Memory.regionId(base);
-    }
-
-    @Override
-    long lookup(Execution ex, byte[] keyBuf, int keyOff) {
-        return 0;
-    }
-
-    @Override
-    int update(Execution ex, byte[] keyBuf, int keyOff, byte[] valueBuf, int valueOff, long flags) {
-        return -Errno.ENOTSUPP;
-    }
-
-    @Override
-    int delete(Execution ex, byte[] keyBuf, int keyOff) {
-        return -Errno.ENOTSUPP;
-    }
-
     @Override
     Optional<byte[]> userLookup(byte[] key) {
         throw failure("lookup in", Errno.ENOTSUPP);

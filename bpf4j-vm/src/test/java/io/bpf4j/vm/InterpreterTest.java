@@ -75,7 +75,7 @@ class InterpreterTest {
         VmException e = assertThrows(VmException.class, () -> run(p, new byte[8]));
         assertEquals(VmException.Kind.MEMORY, e.kind());
         assertEquals(1, e.pc());
-        assertEquals("61 10 06 00 00 00 00 00", e.instruction());
+        assertEquals("r0 = *(u32 *)(r1 + 6)", e.instruction());
         assertEquals(Memory.address(Memory.INPUT, 6), e.address().orElseThrow());
         assertTrue(e.getMessage().contains("input memory (valid offsets 0..7)"), e.getMessage());
     }
@@ -93,6 +93,22 @@ class InterpreterTest {
                 () -> run(Asm.program().st(Asm.DW, 10, -520, 1).mov(0, 0).exit(), new byte[0]));
         assertEquals(VmException.Kind.MEMORY, e.kind());
         assertTrue(e.what().contains("stack frame 0"), e.what());
+    }
+
+    @Test
+    void writesPastAMapValueAndIntoReadOnlyDataFault() {
+        VmMap values = vm.createMap(VmMapSpec.of("values", io.bpf4j.MapType.ARRAY, 4, 8, 2));
+        VmMap rodata = vm.createMap(VmMapSpec.of("ro", io.bpf4j.MapType.ARRAY, 4, 8, 1).withFlags(VmMap.F_RDONLY_PROG));
+        // r0 = lookup(values, &1); *(u64 *)(r0 + 8) = 1: one past the last element
+        Asm past = Asm.program().st(Asm.W, 10, -4, 1).map(1, values).movReg(2, 10).alu64(Asm.ADD, 2, -4).call(1)
+                .jmp(Asm.JEQ, 0, 0, 1).st(Asm.DW, 0, 8, 1).mov(0, 0).exit();
+        VmException e = assertThrows(VmException.class, () -> run(past, new byte[0]));
+        assertEquals(VmException.Kind.MEMORY, e.kind());
+        assertTrue(e.what().contains("values of map 'values' (valid offsets 0..15)"), e.what());
+        // r1 = &ro[0] (a direct value address, as .rodata is reached); *(u32 *)r1 = 1
+        Asm readOnly = Asm.program().lddw(1, 2, rodata.fd()).st(Asm.W, 1, 0, 1).mov(0, 0).exit();
+        VmException ro = assertThrows(VmException.class, () -> run(readOnly, new byte[0]));
+        assertTrue(ro.what().startsWith("write to read-only of 4 bytes"), ro.what());
     }
 
     @Test

@@ -198,6 +198,13 @@ class MapsTest {
     }
 
     @Test
+    void aMapLargerThanTheHeapIsEnomem() {
+        VmMapException e = assertThrows(VmMapException.class,
+                () -> vm.createMap(VmMapSpec.of("huge", MapType.HASH, 8, 1 << 20, Integer.MAX_VALUE)));
+        assertEquals(Errno.ENOMEM, e.errno());
+    }
+
+    @Test
     void unsupportedMapTypeSaysWhichAreAvailable() {
         VmMapException e = assertThrows(VmMapException.class,
                 () -> vm.createMap(VmMapSpec.of("d", MapType.DEVMAP, 4, 4, 1)));

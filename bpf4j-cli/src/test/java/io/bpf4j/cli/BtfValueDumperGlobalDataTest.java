@@ -20,11 +20,11 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Values formatted by BTF compared with bpftool's {@code map dump} of the same maps: the
+ * Values formatted by BTF ({@link BtfValueDumper}) compared with bpftool's {@code map dump} of the same maps: the
  * global-data maps of testdata/btf_types.bpf.o, loaded and run by bpftool.
  */
 @Tag("kernel")
-class BtfValueDumperTest {
+class BtfValueDumperGlobalDataTest {
     private static final Path OBJECT = Path.of(System.getProperty("bpf4j.repo.root", "."), "testdata", "btf_types.bpf.o");
     @org.junit.jupiter.api.io.TempDir
     Path tmp;
