@@ -6,6 +6,7 @@ import io.bpf4j.ProgramType;
 import io.bpf4j.btf.Btf;
 import io.bpf4j.btf.BtfKind;
 import io.bpf4j.codec.Codec;
+import io.bpf4j.kernel.AutoAttach;
 import io.bpf4j.kernel.KernelMap;
 import io.bpf4j.kernel.KernelProgram;
 import io.bpf4j.kernel.KprobeLink;
@@ -17,12 +18,15 @@ import io.bpf4j.kernel.PerfEventLink;
 import io.bpf4j.kernel.RawTracepointLink;
 import io.bpf4j.kernel.RingBufferReader;
 import io.bpf4j.kernel.TcxLink;
+import io.bpf4j.kernel.TracePipe;
 import io.bpf4j.kernel.TracepointLink;
 import io.bpf4j.kernel.UprobeLink;
 import io.bpf4j.kernel.XdpLink;
 import io.bpf4j.object.MapSpec;
 import io.bpf4j.object.ObjectSpec;
+import io.bpf4j.object.ProgramSpec;
 import io.bpf4j.object.VariableSpec;
+import java.io.PrintStream;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -71,7 +75,8 @@ public final class Bpf implements AutoCloseable {
     private final List<Link> links = new ArrayList<>();
     private final List<PerfBufferReader> perfBuffers = new ArrayList<>();
     private RingBufferReader ringBuffers;
-    private boolean closed;
+    private TracePipe tracePipe;
+    private volatile boolean closed;
 
     private Bpf(LoadedObject object, BpfCompiler.Result compiled) {
         this.object = object;
@@ -182,6 +187,32 @@ public final class Bpf implements AutoCloseable {
     /** Attaches perf_event program {@code program} to {@code event} on every online CPU, as BCC's {@code attach_perf_event}. */
     public Link attachPerfEvent(PerfEventAttr event, String program) {
         return keep(PerfEventLink.attachEachCpu(typed(program, "a perf_event", ProgramType.PERF_EVENT), event));
+    }
+
+    /**
+     * Attaches every loaded program whose section names its hook ({@code tracepoint/sched/sched_switch},
+     * {@code raw_tp/...}, {@code kprobe/...}, {@code uprobe/...}, {@code fentry/...}), as libbpf's
+     * auto-attach does; programs that need a target (XDP, tc, perf events...) are left for the
+     * attach methods. Returns the new links.
+     */
+    public List<Link> autoAttach() {
+        List<Link> made = new ArrayList<>();
+        for (ProgramSpec p : spec().programs()) {
+            if (p.autoload() && !(AutoAttach.plan(p) instanceof AutoAttach.Manual)) {
+                made.add(attach(p.name()));
+            }
+        }
+        return made;
+    }
+
+    /**
+     * Attaches program {@code program} where its section says.
+     *
+     * @throws BpfException when its section names no hook, saying which method attaches it
+     */
+    public Link attach(String program) {
+        KernelProgram p = program(program);
+        return keep(AutoAttach.attach(p, spec().program(program).orElseThrow()));
     }
 
     /** The links made so far, in attach order. */
@@ -380,6 +411,38 @@ public final class Bpf implements AutoCloseable {
         };
     }
 
+    // ---- trace_pipe -----------------------------------------------------------------------
+
+    /** The kernel's trace pipe, where {@code bpf_printk} writes; opened on first use, closed with this object. */
+    public synchronized TracePipe tracePipe() {
+        requireOpen("the trace pipe");
+        if (tracePipe == null) {
+            tracePipe = TracePipe.open();
+        }
+        return tracePipe;
+    }
+
+    /**
+     * The next {@code bpf_printk} line parsed into task, pid, CPU, flags, timestamp and message,
+     * as BCC's {@code trace_fields()}; empty when none came within {@code timeout}.
+     */
+    public Optional<TracePipe.Event> traceFields(Duration timeout) {
+        return tracePipe().next(timeout);
+    }
+
+    /** Prints trace pipe lines as they come, as BCC's {@code trace_print()}, until {@code stop} is signalled. */
+    public void tracePrint(PrintStream out, StopSignal stop) {
+        TracePipe pipe = tracePipe();
+        while (!stop.stopped()) {
+            String line = pipe.readLine(Duration.ofMillis(100));
+            if (line != null) {
+                out.println(line);
+            } else if (pipe.isClosed()) {
+                return;
+            }
+        }
+    }
+
     private String requireOpen(String what) {
         if (closed) {
             throw new IllegalStateException("this Bpf object is closed (asked for " + what + ")");
@@ -395,6 +458,9 @@ public final class Bpf implements AutoCloseable {
         }
         closed = true;
         List<AutoCloseable> all = new ArrayList<>();
+        if (tracePipe != null) {
+            all.add(tracePipe);
+        }
         if (ringBuffers != null) {
             all.add(ringBuffers);
         }

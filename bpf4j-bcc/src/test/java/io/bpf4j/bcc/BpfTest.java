@@ -164,6 +164,41 @@ class BpfTest {
     }
 
     @Test
+    void autoAttachAndTraceFields() throws Exception {
+        String marker = "bcc-test-" + ProcessHandle.current().pid();
+        String source = """
+                SEC("tracepoint/sched/sched_process_exec")
+                int hello(void *ctx)
+                {
+                    bpf_printk("MARKER exec of %d", (u32)(bpf_get_current_pid_tgid() >> 32));
+                    return 0;
+                }
+                SEC("xdp") int not_by_section(struct xdp_md *ctx) { return XDP_PASS; }
+                char LICENSE[] SEC("license") = "GPL";
+                """.replace("MARKER", marker);
+        try (Bpf bpf = Bpf.builder().source("hello.bpf.c", source).load()) {
+            assertEquals(1, bpf.autoAttach().size(), "the XDP program needs a device and is left alone");
+            BpfException manual = assertThrows(BpfException.class, () -> bpf.attach("not_by_section"));
+            assertTrue(manual.getMessage().contains("XdpLink"), manual.getMessage());
+            bpf.tracePipe();
+            // The pipe is shared with every reader on the machine: run children until one line of ours is read.
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            io.bpf4j.kernel.TracePipe.Event seen = null;
+            while (seen == null && System.nanoTime() < deadline) {
+                Process child = new ProcessBuilder("/bin/true").start();
+                child.waitFor();
+                long until = System.nanoTime() + Duration.ofMillis(500).toNanos();
+                while (seen == null && System.nanoTime() < until) {
+                    seen = bpf.traceFields(Duration.ofMillis(100)).filter(e -> e.message().equals(marker + " exec of " + child.pid()))
+                            .orElse(null);
+                }
+            }
+            assertTrue(seen != null, "no trace line of ours within 10 s");
+            assertEquals("bpf_trace_printk", seen.function());
+        }
+    }
+
+    @Test
     void clearErrors() {
         try (Bpf bpf = Bpf.builder().source("exec_events.bpf.c", EXEC_EVENTS).load()) {
             BpfException wrongType = assertThrows(BpfException.class, () -> bpf.attachXdp("lo", "on_exec", io.bpf4j.kernel.XdpLink.Mode.GENERIC));
@@ -173,7 +208,7 @@ class BpfTest {
             assertTrue(noMap.getMessage().contains("has no map 'nope'"), noMap.getMessage());
             IllegalArgumentException size = assertThrows(IllegalArgumentException.class,
                     () -> bpf.table("execs", Long.class, Long.class));
-            assertTrue(size.getMessage().contains("the key of map 'execs' has 4 bytes, but Long is 8"), size.getMessage());
+            assertTrue(size.getMessage().contains("the key of map 'execs' has 4 bytes, but Long has 8"), size.getMessage());
             assertThrows(IllegalArgumentException.class, () -> bpf.attachTracepoint("sched_process_exec", "on_exec"));
         }
         CompileException e = assertThrows(CompileException.class, () -> Bpf.compile("SEC(\"xdp\") int f(struct xdp_md *c) { return c->x; }"));
