@@ -156,6 +156,15 @@ public final class Bpf implements AutoCloseable {
     }
 
     /**
+     * Attaches kprobe program {@code program} to system call {@code syscall} ({@code "clone"}), on entry
+     * or, with {@code ret}, on return: BCC's {@code attach_kprobe(event=get_syscall_fnname(syscall))}.
+     * As {@link #attachKprobe} on kernels without kprobes.
+     */
+    public Link attachSyscallKprobe(String syscall, String program, boolean ret) {
+        return keep(KprobeLink.attachSyscall(typed(program, "a kprobe", ProgramType.KPROBE), syscall, ret));
+    }
+
+    /**
      * Attaches {@code program} to {@code symbol} of {@code binary} (a path, or a library name such
      * as {@code "c"} or {@code "libc.so.6"}), for process {@code pid} or all ({@code -1}).
      */
