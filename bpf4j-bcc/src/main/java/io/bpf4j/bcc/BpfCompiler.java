@@ -21,7 +21,9 @@ import java.util.stream.Stream;
  * Compiles BPF C with clang ({@code -target bpf -g -O2}, CO-RE) against the running kernel's
  * {@link VmlinuxHeader} and libbpf's BPF-side headers. By default every source gets a prelude,
  * as if it began with {@code #include "vmlinux.h"}, {@code <bpf/bpf_helpers.h>},
- * {@code <bpf/bpf_tracing.h>} and {@code <bpf/bpf_core_read.h>}. Compiled objects are cached
+ * {@code <bpf/bpf_tracing.h>}, {@code <bpf/bpf_core_read.h>} and bpf4j's own {@code "bpf4j.h"}
+ * ({@code bpf4j_log2l(v)}, the slot of {@code v} in a {@link Log2Histogram}, and {@code
+ * bpf4j_add(map, key, n)}, a counter increment). Compiled objects are cached
  * by source, flags, compiler and kernel, and reused while every header the source included
  * is unchanged.
  *
@@ -35,7 +37,8 @@ import java.util.stream.Stream;
  */
 public final class BpfCompiler {
     private static final Pattern DIAGNOSTIC = Pattern.compile("^(.+?):(\\d+):(\\d+): (fatal error|error|warning|note): (.*)$");
-    private static final String[] PRELUDE = {"vmlinux.h", "bpf/bpf_helpers.h", "bpf/bpf_tracing.h", "bpf/bpf_core_read.h"};
+    private static final String[] PRELUDE = {"vmlinux.h", "bpf/bpf_helpers.h", "bpf/bpf_tracing.h", "bpf/bpf_core_read.h",
+        "bpf4j.h"};
     private static final String CACHE_FORMAT = "bpf4j-objects-1";
 
     private final Path clang;
@@ -181,7 +184,8 @@ public final class BpfCompiler {
     /** clang's arguments before the input and output files. */
     private List<String> arguments(VmlinuxHeader header) {
         List<String> args = new ArrayList<>(List.of("-target", "bpf", "-g", "-O2", "-fno-color-diagnostics",
-                "-fdebug-compilation-dir=.", "-D__TARGET_ARCH_" + targetArch(), "-I" + header.directory()));
+                "-fdebug-compilation-dir=.", "-D__TARGET_ARCH_" + targetArch(), "-I" + header.directory(),
+                "-I" + ownHeaders()));
         if (!libbpfInclude.equals(Path.of("/usr/include"))) {
             args.add("-I" + libbpfInclude);
         }
@@ -193,6 +197,21 @@ public final class BpfCompiler {
         }
         args.addAll(flags);
         return args;
+    }
+
+    /** The directory of bpf4j.h, written to the cache under the hash of its contents. */
+    private Path ownHeaders() {
+        byte[] text;
+        try (InputStream in = BpfCompiler.class.getResourceAsStream("bpf4j.h")) {
+            text = Objects.requireNonNull(in, "bpf4j.h is missing from the jar").readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Path file = cacheRoot.resolve("include").resolve(Cache.sha256(text).substring(0, 24)).resolve("bpf4j.h");
+        if (!Files.isRegularFile(file)) {
+            Cache.write(file, text);
+        }
+        return file.getParent();
     }
 
     /** The cached object when its recorded headers all still have the contents they had, else null. */

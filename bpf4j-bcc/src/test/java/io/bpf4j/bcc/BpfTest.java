@@ -100,21 +100,14 @@ class BpfTest {
                 struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 65); __type(key, u32); __type(value, u64); } dist SEC(".maps");
                 struct { __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); __uint(max_entries, 1); __type(key, u32); __type(value, u64); } total SEC(".maps");
 
-                static __always_inline u32 log2l(u64 v)
-                {
-                    u32 r = 0;
-                    while (v > 1 && r < 64) { v >>= 1; r++; }
-                    return r;
-                }
-
                 SEC("xdp")
                 int size_hist(struct xdp_md *ctx)
                 {
                     u64 len = ctx->data_end - ctx->data;
-                    u32 slot = len ? log2l(len) + 1 : 1, zero = 0;
-                    u64 *n = bpf_map_lookup_elem(&dist, &slot);
-                    if (n)
-                        __sync_fetch_and_add(n, 1);
+                    u32 slot = bpf4j_log2l(len), zero = 0;
+                    u64 *n;
+
+                    bpf4j_add(&dist, &slot, 1);
                     n = bpf_map_lookup_elem(&total, &zero);
                     if (n)
                         *n += len;
@@ -140,6 +133,41 @@ class BpfTest {
             assertEquals(Map.of(0, bytes), new HashMap<>(total.sums()));
             total.clear();
             assertEquals(0, total.sum(0));
+        }
+    }
+
+    @Test
+    void preludeLog2lIsLog2HistogramSlot() {
+        String source = """
+                u32 slot = 0;
+                SEC("xdp")
+                int log2l_of(struct xdp_md *ctx)
+                {
+                    void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+                    if (data + 8 > end)
+                        return XDP_ABORTED;
+                    slot = bpf4j_log2l(*(u64 *)data);
+                    return XDP_PASS;
+                }
+                char LICENSE[] SEC("license") = "GPL";
+                """;
+        try (Bpf bpf = Bpf.builder().source("log2l.bpf.c", source).load()) {
+            java.util.List<Long> values = new ArrayList<>(java.util.List.of(0L, 1L, -1L, Long.MAX_VALUE, Long.MIN_VALUE));
+            for (int k = 1; k < 64; k++) {
+                values.add((1L << k) - 1);
+                values.add(1L << k);
+                values.add((1L << k) + 1);
+            }
+            java.util.Random r = new java.util.Random(7);
+            for (int i = 0; i < 100; i++) {
+                values.add(r.nextLong() >>> r.nextInt(64));
+            }
+            for (long v : values) {
+                byte[] packet = new byte[64];
+                java.nio.ByteBuffer.wrap(packet).order(java.nio.ByteOrder.nativeOrder()).putLong(v);
+                bpf.program("log2l_of").testRun(TestRun.ofData(packet));
+                assertEquals(Log2Histogram.slot(v), bpf.global("slot", Integer.class), "slot of " + Long.toUnsignedString(v));
+            }
         }
     }
 
