@@ -47,8 +47,13 @@ public final class Table<K, V> extends MapView<K, V> {
 
     /** The table as a log2 histogram: keys are slots (as {@code bpf_log2l} computes them), values counts. */
     public Log2Histogram log2Histogram() {
+        return log2Histogram(this::slotOf);
+    }
+
+    /** The table as a log2 histogram whose slot is a part of the key. */
+    public Log2Histogram log2Histogram(ToIntFunction<K> slot) {
         Log2Histogram h = new Log2Histogram();
-        forEach((k, v) -> h.add(slotOf(k), count(v)));
+        forEach((k, v) -> h.add(slot.applyAsInt(k), count(v)));
         return h;
     }
 
