@@ -258,9 +258,7 @@ public final class Bpf implements AutoCloseable {
             throw new BpfException("map '" + name + "' is " + m.type().bpftoolName() + ": read it with perCpuTable");
         }
         MapSpec s = mapSpec(name);
-        Codec<K> keys = TypeCodecs.of(keyType, btf(), s.keyTypeId(), m.keySize(), "the key of map '" + name + "'");
-        Codec<V> values = TypeCodecs.of(valueType, btf(), s.valueTypeId(), m.valueSize(), "the value of map '" + name + "'");
-        return new Table<>(name, m.typed(keys, values), keyType, valueType, values.fromBytes(new byte[values.size()]));
+        return Table.create(name, m, keyType, valueType, btf(), s.keyTypeId(), s.valueTypeId());
     }
 
     /** Per-CPU map {@code name} as a {@link PerCpuTable}, values as in {@link #table}. */

@@ -1,5 +1,9 @@
 package io.bpf4j.bcc;
 
+import io.bpf4j.BpfException;
+import io.bpf4j.btf.Btf;
+import io.bpf4j.codec.Codec;
+import io.bpf4j.kernel.KernelMap;
 import io.bpf4j.kernel.TypedMap;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
@@ -31,6 +35,31 @@ public final class Table<K, V> extends MapView<K, V> {
         this.map = map;
         this.keyType = keyType;
         this.valueType = valueType;
+    }
+
+    /**
+     * Any kernel map of the right kind (not per-CPU) as a table, e.g. one opened with {@link
+     * KernelMap#openPinned}: records take C's natural layout. The caller keeps the map open.
+     *
+     * <pre>{@code
+     * try (KernelMap m = KernelMap.openPinned(Path.of("/sys/fs/bpf/findme"))) {
+     *     Table.of(m, Integer.class, Long.class).put(1, 42L);
+     * }
+     * }</pre>
+     */
+    public static <K, V> Table<K, V> of(KernelMap map, Class<K> keyType, Class<V> valueType) {
+        if (map.isPerCpu()) {
+            throw new BpfException(map + " is per-CPU, which a Table does not read");
+        }
+        return create(map.name(), map, keyType, valueType, null, 0, 0);
+    }
+
+    /** Map {@code name}, with its key and value types matched to {@code btf} where the ids are not 0. */
+    static <K, V> Table<K, V> create(String name, KernelMap m, Class<K> keyType, Class<V> valueType, Btf btf, int keyTypeId,
+            int valueTypeId) {
+        Codec<K> keys = TypeCodecs.of(keyType, btf, keyTypeId, m.keySize(), "the key of map '" + name + "'");
+        Codec<V> values = TypeCodecs.of(valueType, btf, valueTypeId, m.valueSize(), "the value of map '" + name + "'");
+        return new Table<>(name, m.typed(keys, values), keyType, valueType, values.fromBytes(new byte[values.size()]));
     }
 
     @Override

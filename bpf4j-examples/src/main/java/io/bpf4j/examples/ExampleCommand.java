@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "example", mixinStandardHelpOptions = true,
         description = "Run a classic BCC-style tool written with bpf4j-bcc (BPF C compiled at run time). Ctrl-C stops "
                 + "it and prints its summary.",
-        subcommands = {HelloXdp.class, HelloTrace.class, Execsnoop.class, Writeback.class, Sendcount.class, XdpDrop.class, Biolatency.class, Opcodes.class})
+        subcommands = {HelloXdp.class, HelloTrace.class, Execsnoop.class, Writeback.class, Sendcount.class, XdpDrop.class, Biolatency.class, Findme.class, Opcodes.class})
 public final class ExampleCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
