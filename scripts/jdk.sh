@@ -1,7 +1,12 @@
 # Sourced by ./bpf4j and the scripts: selects a JDK 25 or newer into JAVA_HOME.
-java_major() { # feature version of the java binary $1, or 0
-    local v
-    v="$("$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p')"
+java_major() { # feature version of the JDK whose java binary is $1, or 0
+    local home v
+    home="$(dirname "$(dirname "$1")")"
+    # The JDK's release file answers without starting a JVM.
+    v="$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$home/release" 2>/dev/null)"
+    if [[ -z "$v" ]]; then
+        v="$("$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p')"
+    fi
     echo "${v:-0}"
 }
 

@@ -46,6 +46,23 @@ struct event {
 	__u64 len;
 };
 
+/* Member names that are Java keywords or the generated record's own names. */
+struct awkward {
+	__u32 offset;
+	__u32 segment;
+	__u32 bytes;
+	__u32 value;
+	__u32 hashCode;
+	__u32 class;
+	__u32 record;
+	__u32 SIZE;
+};
+
+union overlay {
+	__u32 bytes;
+	__u16 value[2];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16);
@@ -79,6 +96,8 @@ struct inner last = { 1, 2 };		/* .data: a struct global */
 char label[8] = "bpf4j";		/* .data: a char array global */
 __u64 hits SEC(".data.hits") = 0;	/* a named data section */
 struct event last_event;		/* .bss: a struct global, which also puts struct event in the BTF */
+struct awkward awkward = { 1, 2, 3, 4, 5, 6, 7, 8 };	/* .data */
+union overlay overlay = { .bytes = 0x00020001 };	/* .data */
 
 #define A 0x11
 #define B 0x1122334455667788ULL

@@ -25,12 +25,13 @@ public interface BpfLink extends AutoCloseable {
 
     /**
      * Whether a program's section alone names its hook, as libbpf's auto-attach has it:
-     * kprobes, uprobes and USDT with their target, tracepoints, raw tracepoints, fentry/fexit,
-     * LSM and iterators. XDP, tc, cgroup and socket programs need a target.
+     * kprobes, uprobes and USDT with their target, tracepoints, raw tracepoints, fentry/fexit
+     * and LSM. XDP, tc, cgroup and socket programs need a target; iterators are read, not attached.
      */
     static boolean attachesBySection(ProgramSpec p) {
         boolean hookType = switch (p.type()) {
-            case KPROBE, TRACEPOINT, RAW_TRACEPOINT, RAW_TRACEPOINT_WRITABLE, TRACING -> true;
+            case KPROBE, TRACEPOINT, RAW_TRACEPOINT, RAW_TRACEPOINT_WRITABLE -> true;
+            case TRACING -> p.attachType() != AttachType.TRACE_ITER;
             case LSM -> p.attachType() != AttachType.LSM_CGROUP;
             default -> false;
         };

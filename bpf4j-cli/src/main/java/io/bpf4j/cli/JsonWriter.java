@@ -131,7 +131,10 @@ final class JsonWriter {
         out.append('\n');
     }
 
-    /** bpftool's escaping: C escapes, a backslash comes out as "\n" (a bpftool quirk kept for identical output). */
+    /**
+     * bpftool's escaping: C escapes, a backslash comes out as "\n" (a bpftool quirk kept for
+     * identical output); a single quote is left alone, as the installed bpftool 7.1 leaves it.
+     */
     private void string(String s) {
         out.append('"');
         for (int i = 0; i < s.length(); i++) {
@@ -143,7 +146,6 @@ final class JsonWriter {
                 case '\f' -> out.append("\\f");
                 case '\b' -> out.append("\\b");
                 case '"' -> out.append("\\\"");
-                case '\'' -> out.append("\\'");
                 default -> out.append(c);
             }
         }

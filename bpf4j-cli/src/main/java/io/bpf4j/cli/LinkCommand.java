@@ -239,45 +239,51 @@ final class LinkCommand implements Runnable {
         }
     }
 
-    @Command(name = "pin", description = "Pin LINK at FILE on a bpffs.")
-    static final class Pin implements Callable<Integer> {
+    /** What pin and detach share: the LINK handle (and for pin a FILE), then an action on the link. */
+    abstract static class LinkAction implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
         @Mixin
         JsonOptions json;
 
-        @Parameters(arity = "3", paramLabel = "ARGS", description = "LINK FILE")
+        @Parameters(arity = "2..3", paramLabel = "ARGS", description = "LINK [FILE]")
         List<String> args;
+
+        abstract void apply(KernelLink link);
 
         @Override
         public Integer call() {
             try (KernelLink l = parse(args, 0)) {
-                l.pin(Path.of(args.get(2)));
+                apply(l);
             }
             return printNull(spec, json);
         }
     }
 
-    @Command(name = "detach", description = "Detach LINK: its program stops running; the link and its pins stay.")
-    static final class Detach implements Callable<Integer> {
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
-        @Mixin
-        JsonOptions json;
-
-        @Parameters(arity = "2", paramLabel = "LINK", description = "id ID | pinned FILE")
-        List<String> args;
-
+    @Command(name = "pin", description = "Pin LINK at FILE on a bpffs: LINK FILE.")
+    static final class Pin extends LinkAction {
         @Override
-        public Integer call() {
-            try (KernelLink l = parse(args, 0)) {
-                l.detach();
+        void apply(KernelLink link) {
+            if (args.size() != 3) {
+                throw new BpfException("expected LINK FILE");
+            }
+            link.pin(Path.of(args.get(2)));
+        }
+    }
+
+    @Command(name = "detach", description = "Detach LINK: its program stops running; the link and its pins stay.")
+    static final class Detach extends LinkAction {
+        @Override
+        void apply(KernelLink link) {
+            if (args.size() != 2) {
+                throw new BpfException("link specifier is invalid or missing");
+            }
+            try {
+                link.detach();
             } catch (BpfSyscallException e) {
                 throw new BpfException("failed link detach: " + Bpftool.strerror(e));
             }
-            return printNull(spec, json);
         }
     }
 

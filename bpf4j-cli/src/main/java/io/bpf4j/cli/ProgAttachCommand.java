@@ -38,7 +38,7 @@ final class ProgAttachCommand {
         throw new BpfException("invalid attach/detach type");
     }
 
-    /** The shared work of attach and detach: parse PROG ATTACH_TYPE [MAP] and run {@code action}. */
+    /** The work of attach and detach: parse PROG ATTACH_TYPE [MAP], then attach or detach. */
     private static int run(CommandLine.Model.CommandSpec spec, JsonOptions json, List<String> args, boolean attach) {
         Handles.Match<KernelProgram> h = Handles.program(args, 0);
         try (KernelProgram prog = h.objects().getFirst()) {
@@ -58,10 +58,8 @@ final class ProgAttachCommand {
         return LinkCommand.printNull(spec, json);
     }
 
-    @Command(name = "attach", description = {"Attach PROG to MAP (or the flow dissector): PROG ATTACH_TYPE [MAP].",
-        "ATTACH_TYPE := { sk_msg_verdict | sk_skb_verdict | sk_skb_stream_verdict | sk_skb_stream_parser | "
-            + "flow_dissector }"})
-    static final class Attach implements Callable<Integer> {
+    /** What attach and detach share: the arguments, and whether to attach. */
+    abstract static class Action implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -71,26 +69,29 @@ final class ProgAttachCommand {
         @Parameters(arity = "3..5", paramLabel = "ARGS", description = "PROG ATTACH_TYPE [MAP]")
         List<String> args;
 
+        abstract boolean attach();
+
         @Override
         public Integer call() {
-            return run(spec, json, args, true);
+            return run(spec, json, args, attach());
+        }
+    }
+
+    @Command(name = "attach", description = {"Attach PROG to MAP (or the flow dissector): PROG ATTACH_TYPE [MAP].",
+        "ATTACH_TYPE := { sk_msg_verdict | sk_skb_verdict | sk_skb_stream_verdict | sk_skb_stream_parser | "
+            + "flow_dissector }"})
+    static final class Attach extends Action {
+        @Override
+        boolean attach() {
+            return true;
         }
     }
 
     @Command(name = "detach", description = "Detach PROG from MAP (or the flow dissector): PROG ATTACH_TYPE [MAP].")
-    static final class Detach implements Callable<Integer> {
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
-        @Mixin
-        JsonOptions json;
-
-        @Parameters(arity = "3..5", paramLabel = "ARGS", description = "PROG ATTACH_TYPE [MAP]")
-        List<String> args;
-
+    static final class Detach extends Action {
         @Override
-        public Integer call() {
-            return run(spec, json, args, false);
+        boolean attach() {
+            return false;
         }
     }
 }

@@ -5,6 +5,7 @@ import io.bpf4j.kernel.Kernel;
 import io.bpf4j.kernel.KernelProgram;
 import io.bpf4j.kernel.ProgramInfo;
 import java.nio.file.Path;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Parameters;
         name = "prog",
         description = {"Inspect loaded programs, as bpftool prog does.",
             "  PROG := { id PROG_ID | pinned FILE | tag PROG_TAG | name PROG_NAME }"},
-        subcommands = {ProgCommand.Show.class, ProgCommand.Pin.class, ProgRun.class, ProgTracelogCommand.class,
+        subcommands = {ProgCommand.Show.class, ProgCommand.Dump.class, ProgCommand.Pin.class, ProgRun.class, ProgTracelogCommand.class,
             ProgAttachCommand.Attach.class, ProgAttachCommand.Detach.class, CommandLine.HelpCommand.class})
 final class ProgCommand implements Runnable {
     @CommandLine.Spec
@@ -56,8 +57,8 @@ final class ProgCommand implements Runnable {
             return 0;
         }
 
-        private static void showPlain(StringBuilder out, KernelProgram p, IdTable<String> pins) {
-            ProgramInfo info = p.info();
+        /** print_prog_header_plain: the first line of a program. */
+        static void header(StringBuilder out, ProgramInfo info) {
             out.append(Integer.toUnsignedString(info.id())).append(": ")
                     .append(info.type().map(t -> t.bpftoolName() + "  ").orElse("type " + Integer.toUnsignedString(info.typeId()) + "  "));
             if (!info.name().isEmpty()) {
@@ -73,6 +74,11 @@ final class ProgCommand implements Runnable {
                 out.append(" recursion_misses ").append(info.recursionMisses());
             }
             out.append('\n');
+        }
+
+        private static void showPlain(StringBuilder out, KernelProgram p, IdTable<String> pins) {
+            ProgramInfo info = p.info();
+            header(out, info);
             if (info.loadTime() != 0) {
                 out.append("\tloaded_at ").append(Bpftool.bootTime(info.loadTime(), false)).append("  uid ")
                         .append(Integer.toUnsignedString(info.createdByUid())).append('\n');
@@ -99,9 +105,8 @@ final class ProgCommand implements Runnable {
             ProgMetadata.plain(out, info);
         }
 
-        private static void showJson(JsonWriter w, KernelProgram p, IdTable<String> pins) {
-            ProgramInfo info = p.info();
-            w.startObject();
+        /** print_prog_header_json: the fields a program's JSON starts with. */
+        static void header(JsonWriter w, ProgramInfo info) {
             w.name("id").unsigned(Integer.toUnsignedLong(info.id()));
             w.name("type");
             if (info.type().isPresent()) {
@@ -121,6 +126,12 @@ final class ProgCommand implements Runnable {
             if (info.recursionMisses() != 0) {
                 w.name("recursion_misses").unsigned(info.recursionMisses());
             }
+        }
+
+        private static void showJson(JsonWriter w, KernelProgram p, IdTable<String> pins) {
+            ProgramInfo info = p.info();
+            w.startObject();
+            header(w, info);
             Offload.json(w, info.ifindex(), info.netnsDev(), info.netnsIno());
             if (info.loadTime() != 0) {
                 w.field("loaded_at", Long.parseLong(Bpftool.bootTime(info.loadTime(), true)));
@@ -154,6 +165,106 @@ final class ProgCommand implements Runnable {
             }
             ProgMetadata.json(w, info);
             w.endObject();
+        }
+    }
+
+    @Command(mixinStandardHelpOptions = true, name = "dump",
+            customSynopsis = "bpf4j prog dump xlated PROG [{ file FILE | opcodes | linum }] [-j|-p]",
+            description = {"Print the instructions of PROG as the verifier translated them, as bpftool prints them:",
+                "with source lines and function prototypes where the program has BTF; opcodes adds the raw",
+                "bytes, linum the file, line and column of each source line; file FILE writes the raw bytes."})
+    static final class Dump implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Mixin
+        JsonOptions json;
+
+        @Parameters(paramLabel = "ARGS", description = "As the synopsis shows.")
+        List<String> args = new ArrayList<>();
+
+        @Override
+        public Integer call() throws java.io.IOException {
+            if (args.isEmpty() || !Bpftool.isPrefix(args.getFirst(), "xlated")) {
+                throw new io.bpf4j.BpfException(args.isEmpty() || !Bpftool.isPrefix(args.getFirst(), "jited")
+                        ? "expected 'xlated' or 'jited', got: " + (args.isEmpty() ? "nothing" : args.getFirst())
+                        : "dump jited is not supported: bpf4j has no disassembler for machine code");
+            }
+            Handles.Match<KernelProgram> h = Handles.programs(args, 1);
+            List<KernelProgram> progs = h.objects();
+            boolean opcodes = false;
+            boolean linum = false;
+            Path file = null;
+            try {
+                int i = h.next();
+                if (i < args.size()) {
+                    String kw = args.get(i++);
+                    if (Bpftool.isPrefix(kw, "file")) {
+                        if (i == args.size()) {
+                            throw new io.bpf4j.BpfException("expected file path");
+                        }
+                        if (progs.size() > 1) {
+                            throw new io.bpf4j.BpfException("several programs matched");
+                        }
+                        file = Path.of(args.get(i++));
+                    } else if (Bpftool.isPrefix(kw, "opcodes")) {
+                        opcodes = true;
+                    } else if (Bpftool.isPrefix(kw, "linum")) {
+                        linum = true;
+                    } else if (Bpftool.isPrefix(kw, "visual")) {
+                        throw new io.bpf4j.BpfException("'visual' (a control flow graph) is not supported by bpf4j");
+                    } else {
+                        throw new io.bpf4j.BpfException("what is '" + kw + "'?");
+                    }
+                }
+                if (i < args.size()) {
+                    throw new io.bpf4j.BpfException("what is '" + args.get(i) + "'?");
+                }
+                StringBuilder out = new StringBuilder();
+                JsonWriter w = json.enabled() ? json.writer(out) : null;
+                boolean several = progs.size() > 1;
+                if (w != null && several) {
+                    w.startArray();
+                }
+                for (int k = 0; k < progs.size(); k++) {
+                    ProgramInfo info = progs.get(k).info();
+                    if (file != null) {
+                        Files.write(file, info.xlatedInstructions());
+                        if (w != null) {
+                            w.nullValue();
+                        }
+                        continue;
+                    }
+                    if (w != null && several) {
+                        w.startObject();
+                        Show.header(w, info);
+                        w.name("insns");
+                    } else if (several) {
+                        Show.header(out, info);
+                    }
+                    XlatedDump dump = new XlatedDump(info);
+                    if (w != null) {
+                        dump.json(w, opcodes, linum);
+                    } else {
+                        dump.plain(out, opcodes, linum);
+                    }
+                    if (w != null && several) {
+                        w.endObject();
+                    } else if (several && k != progs.size() - 1) {
+                        out.append('\n');
+                    }
+                }
+                if (w != null) {
+                    if (several) {
+                        w.endArray();
+                    }
+                    w.finish();
+                }
+                spec.commandLine().getOut().append(out).flush();
+            } finally {
+                Handles.closeAll(progs);
+            }
+            return 0;
         }
     }
 

@@ -31,9 +31,6 @@ import io.bpf4j.kernel.testing.NetNamespace;
 import io.bpf4j.kernel.testing.VethPair;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,24 +52,12 @@ class NetLinkCommandsTest {
         return KernelProgram.load(ProgramDefinition.of(type, name, new Asm().movImm(0, ret).exit().bytes(), "GPL"));
     }
 
-    /** bpf4j's and bpftool's standard output for {@code args} (bpftool's options first), run inside {@code ns}. */
-    private static void compareIn(NetNamespace ns, String... args) {
-        for (String format : new String[] {null, "-j", "-p"}) {
-            List<String> a = new ArrayList<>();
-            if (format != null) {
-                a.add(format);
-            }
-            a.addAll(List.of(args));
-            String[] argv = a.toArray(String[]::new);
-            List<String> cmd = new ArrayList<>(List.of(BPFTOOL.toString()));
-            cmd.addAll(a);
-            String theirs = ns.exec(cmd.toArray(String[]::new));
-            String ours = ns.run(() -> BpftoolCompatTest.bpf4j(argv));
-            assertEquals(theirs, ours, "bpftool " + String.join(" ", argv));
-        }
+    private static void compare(String... args) {
+        compare(null, args);
     }
 
-    private static void compare(String... args) {
+    /** bpf4j's and bpftool's standard output for {@code args}, plain, -j and -p, in {@code ns} (null: here). */
+    private static void compare(NetNamespace ns, String... args) {
         for (String format : new String[] {null, "-j", "-p"}) {
             List<String> a = new ArrayList<>();
             if (format != null) {
@@ -80,9 +65,19 @@ class NetLinkCommandsTest {
             }
             a.addAll(List.of(args));
             String[] argv = a.toArray(String[]::new);
-            String theirs = BpftoolCompatTest.bpftool(argv);
+            String theirs;
+            String ours;
+            if (ns == null) {
+                theirs = BpftoolCompatTest.bpftool(argv);
+                ours = BpftoolCompatTest.bpf4j(argv);
+            } else {
+                List<String> cmd = new ArrayList<>(List.of(BPFTOOL.toString()));
+                cmd.addAll(a);
+                theirs = ns.exec(cmd.toArray(String[]::new));
+                ours = ns.run(() -> BpftoolCompatTest.bpf4j(argv));
+            }
             assertFalse(theirs.isBlank(), "bpftool printed nothing for " + String.join(" ", argv));
-            assertEquals(theirs, BpftoolCompatTest.bpf4j(argv), "bpftool " + String.join(" ", argv));
+            assertEquals(theirs, ours, "bpftool " + String.join(" ", argv));
         }
     }
 
@@ -102,33 +97,33 @@ class NetLinkCommandsTest {
                 KernelProgram tc = load(ProgramType.SCHED_CLS, "cli_tc", 0)) {
             NetNamespace ns = pair.receiver();
             String dev = VethPair.RECEIVER_DEV;
-            compareIn(ns, "net", "show");
+            compare(ns, "net", "show");
             // bpf4j attaches (netlink, like bpftool), bpftool and bpf4j show.
             assertEquals("0: ", ns.run(() -> bpf4jExit("net", "attach", "xdpgeneric", "id", Integer.toString(generic.id()), "dev",
                     dev)));
-            compareIn(ns, "net", "show");
-            compareIn(ns, "net", "show", "dev", dev);
-            compareIn(ns, "net", "list", "dev", "lo");
+            compare(ns, "net", "show");
+            compare(ns, "net", "show", "dev", dev);
+            compare(ns, "net", "list", "dev", "lo");
             // Without overwrite, a second attach fails; with it, it replaces.
             assertEquals("1: Error: interface xdpgeneric attach failed: Device or resource busy",
                     ns.run(() -> bpf4jExit("net", "attach", "xdpgeneric", "id", Integer.toString(driver.id()), "dev", dev)));
             assertEquals("0: ", ns.run(() -> bpf4jExit("net", "attach", "xdpgeneric", "id", Integer.toString(driver.id()),
                     "dev", dev, "overwrite")));
-            compareIn(ns, "net", "show");
+            compare(ns, "net", "show");
             // Driver mode, once generic is gone (the kernel allows one mode at a time).
             assertEquals("0: ", ns.run(() -> bpf4jExit("net", "detach", "xdpgeneric", "dev", dev)));
             assertEquals("0: ", ns.run(() -> bpf4jExit("net", "attach", "xdpdrv", "id", Integer.toString(driver.id()), "dev",
                     dev)));
-            compareIn(ns, "net", "show", "dev", dev);
+            compare(ns, "net", "show", "dev", dev);
             // Classic tc filters on both clsact hooks.
             ns.run(() -> {
                 NetDevice d = NetDevice.of(dev);
                 TcFilter.attach(tc, d, TcFilter.Hook.INGRESS);
                 TcFilter.attach(tc, d, TcFilter.Hook.EGRESS, 7, 3);
             });
-            compareIn(ns, "net", "show");
+            compare(ns, "net", "show");
             assertEquals("0: ", ns.run(() -> bpf4jExit("net", "detach", "xdpdrv", "dev", dev)));
-            compareIn(ns, "net", "show", "dev", dev);
+            compare(ns, "net", "show", "dev", dev);
             assertEquals(XdpLink.Status.NONE, ns.run(() -> XdpLink.status(NetDevice.of(dev)).attached()));
         }
     }
@@ -225,6 +220,25 @@ class NetLinkCommandsTest {
     }
 
     @Test
+    void badArgumentsGiveOneClearLine() {
+        try (KernelProgram xdp = load(ProgramType.XDP, "cli_bad", 2)) {
+            String id = Integer.toString(xdp.id());
+            assertEquals("1: Error: invalid net attach/detach type: bogus", bpf4jExit("net", "attach", "bogus", "id", id,
+                    "dev", "lo"));
+            assertEquals("1: Error: invalid devname no-such-dev0", bpf4jExit("net", "attach", "xdp", "id", id, "dev",
+                    "no-such-dev0"));
+            assertEquals("1: Error: expected 'dev', got: 'lo'?", bpf4jExit("net", "detach", "xdp", "lo", "x"));
+            assertEquals("1: Error: expected 'overwrite', got: 'now'?", bpf4jExit("net", "attach", "xdp", "id", id, "dev",
+                    "lo", "now"));
+            // bpftool prints the id with %d: a large one comes out negative, here too.
+            assertEquals("1: Error: failed to get link with ID -294967296: No such file or directory",
+                    bpf4jExit("link", "show", "id", "4000000000"));
+            assertEquals("1: Error: expected 'id' or 'pinned', got: 'name'?", bpf4jExit("link", "show", "name", "x"));
+            assertTrue(bpf4jExit("link", "pin", "id", "4000000000", "/sys/fs/bpf/x").startsWith("1: Error: failed to get link"));
+        }
+    }
+
+    @Test
     void progAttachAndDetachToASockmap() {
         try (KernelMap sockmap = KernelMap.create(MapDefinition.of(MapType.SOCKMAP, 4, 4, 2));
                 KernelProgram verdict = KernelProgram.load(ProgramDefinition.of(ProgramType.SK_SKB, "cli_verdict",
@@ -251,15 +265,8 @@ class NetLinkCommandsTest {
     @Test
     void tracelogPrintsWhatProgramsPrint() throws Exception {
         String text = "bpf4j tracelog " + ThreadLocalRandom.current().nextLong(1L << 40);
-        byte[] fmt = (text + "\0").getBytes(StandardCharsets.UTF_8);
-        int size = (fmt.length + 7) & ~7;
-        ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.nativeOrder()).put(fmt);
-        Asm a = new Asm();
-        for (int off = 0; off < size; off += 8) {
-            a.ldImm64(1, b.getLong(off)).stx(io.bpf4j.isa.Size.DW, 10, 1, -size + off);
-        }
-        a.mov(1, 10).addImm(1, -size).movImm(2, fmt.length).call("trace_printk").movImm(0, 2).exit();
-        try (KernelProgram p = KernelProgram.load(ProgramDefinition.of(ProgramType.XDP, "cli_printk", a.bytes(), "GPL"))) {
+        try (KernelProgram p = KernelProgram.load(ProgramDefinition.of(ProgramType.XDP, "cli_printk",
+                new Asm().printk(text).movImm(0, 2).exit().bytes(), "GPL"))) {
             for (boolean json : new boolean[] {false, true}) {
                 StringWriter out = new StringWriter();
                 Thread t = Thread.ofPlatform().start(() -> Main.execute(json ? new String[] {"prog", "tracelog", "-j"}

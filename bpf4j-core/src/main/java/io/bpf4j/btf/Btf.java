@@ -138,6 +138,14 @@ public final class Btf {
         return strings;
     }
 
+    /**
+     * The string at {@code offset} of the string section (of the base below its start), as
+     * line info and func info refer to source text; empty when no string starts there.
+     */
+    public Optional<String> string(int offset) {
+        return offset >= 0 && strings.contains(offset) ? Optional.of(strings.get(offset)) : Optional.empty();
+    }
+
     /** Ids of all types with this name, base types first, in id order. */
     public int[] idsByName(String name) {
         Map<String, int[]> index = byName;

@@ -4,8 +4,11 @@ import io.bpf4j.MapType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.function.ToIntFunction;
 
 /**
  * A map as an object file defines it: a BTF-defined map of {@code .maps}, a legacy
@@ -100,6 +103,25 @@ public record MapSpec(
     @Override
     public byte[] data() {
         return data.clone();
+    }
+
+    /**
+     * The slots this program array or map of maps starts with, each with the file descriptor
+     * of what it names: {@code programFd} of a program (which returns -1 for one not loaded:
+     * its slot stays empty, as with libbpf), {@code mapFd} of an inner map.
+     */
+    public Map<Integer, Integer> initialSlotFds(ToIntFunction<String> programFd, ToIntFunction<String> mapFd) {
+        Map<Integer, Integer> fds = new LinkedHashMap<>();
+        for (int i = 0; i < initialSlots.size(); i++) {
+            String target = initialSlots.get(i);
+            if (target != null) {
+                int fd = type == MapType.PROG_ARRAY ? programFd.applyAsInt(target) : mapFd.applyAsInt(target);
+                if (fd >= 0) {
+                    fds.put(i, fd);
+                }
+            }
+        }
+        return fds;
     }
 
     /** This map with another maximum number of entries. */

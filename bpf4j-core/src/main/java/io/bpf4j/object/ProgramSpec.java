@@ -3,9 +3,15 @@ package io.bpf4j.object;
 import io.bpf4j.AttachType;
 import io.bpf4j.ProgramType;
 import io.bpf4j.btf.BtfExt;
+import io.bpf4j.BpfFormatException;
 import io.bpf4j.isa.Instruction;
+import io.bpf4j.isa.PseudoSource;
+import io.bpf4j.isa.SlotMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.BiFunction;
+import java.util.function.ToIntFunction;
 
 /**
  * One entry-point program of an object, linked: its instructions with every subprogram it
@@ -71,6 +77,41 @@ public record ProgramSpec(
             n += i.slots();
         }
         return n;
+    }
+
+    /**
+     * The instructions with the map references resolved the way a backend loads them: an
+     * {@code lddw} of a map gets the map's file descriptor ({@code BPF_PSEUDO_MAP_FD}), one of
+     * a map's value the descriptor and the offset ({@code BPF_PSEUDO_MAP_VALUE}), as {@code mapFd}
+     * gives descriptors by map name. Each kernel symbol reference is replaced by what
+     * {@code extern} makes of it and of the instruction there (an {@code lddw}, or a call of a
+     * kernel function), which is where a backend resolves or refuses them.
+     *
+     * @throws BpfFormatException if a map reference is not on a 64-bit load
+     */
+    public List<Instruction> resolve(ToIntFunction<String> mapFd, BiFunction<Reference.Extern, Instruction, Instruction> extern) {
+        List<Instruction> insns = new ArrayList<>(instructions);
+        SlotMap slots = SlotMap.of(insns);
+        for (Reference ref : references) {
+            int index = slots.index(ref.slot());
+            Instruction at = insns.get(index);
+            insns.set(index, switch (ref) {
+                case Reference.MapFd(int slot, String map) ->
+                        new Instruction.LoadImm64(load(at, ref).dst(), PseudoSource.MAP_FD, mapFd.applyAsInt(map));
+                case Reference.MapValue(int slot, String map, int offset) -> new Instruction.LoadImm64(load(at, ref).dst(),
+                        PseudoSource.MAP_VALUE, (long) offset << 32 | mapFd.applyAsInt(map) & 0xffff_ffffL);
+                case Reference.Extern e -> extern.apply(e, at);
+            });
+        }
+        return insns;
+    }
+
+    private Instruction.LoadImm64 load(Instruction at, Reference ref) {
+        if (!(at instanceof Instruction.LoadImm64 ld)) {
+            throw new BpfFormatException("program '" + name + "': slot " + ref.slot() + " is not a 64-bit load but has a reference "
+                    + ref);
+        }
+        return ld;
     }
 
     /** This program with autoload on or off. */

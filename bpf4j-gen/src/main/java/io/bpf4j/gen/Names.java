@@ -15,9 +15,10 @@ final class Names {
             "synchronized", "this", "throw", "throws", "transient", "try", "void", "volatile", "while", "true", "false", "null",
             "var", "yield", "record", "sealed", "permits", "when", "module", "exports", "open", "opens", "requires");
 
-    /** {@code proto_count} as {@code protoCount}; an empty or all-symbol name gives {@code fallback}. */
+    /** {@code proto_count} as {@code protoCount}, {@code MAX_LEN} as {@code maxLen}; an empty or all-symbol name gives {@code fallback}. */
     static String camel(String c, String fallback) {
-        String p = pascal(c, "");
+        boolean shouting = c.chars().anyMatch(Character::isLetter) && c.equals(c.toUpperCase(Locale.ROOT));
+        String p = pascal(shouting ? c.toLowerCase(Locale.ROOT) : c, "");
         return p.isEmpty() ? fallback : Character.toLowerCase(p.charAt(0)) + p.substring(1);
     }
 

@@ -526,7 +526,8 @@ public final class SkeletonGenerator {
             body.open("public void encode(MemorySegment segment, long offset)");
             body.line("segment.asSlice(offset, SIZE).fill((byte) 0);");
             for (RecordModel.Field f : r.fields()) {
-                body.line(write(f, "segment", "offset", f.javaName(), r.javaName() + "." + f.javaName()) + ";");
+                String value = f.javaName().equals("segment") || f.javaName().equals("offset") ? "this." + f.javaName() : f.javaName();
+                body.line(write(f, "segment", "offset", value, r.javaName() + "." + f.javaName()) + ";");
             }
             body.close();
             if (r.hasArrays()) {

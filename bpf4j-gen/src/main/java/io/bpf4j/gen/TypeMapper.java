@@ -5,6 +5,7 @@ import io.bpf4j.btf.Btf;
 import io.bpf4j.btf.BtfType;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -21,7 +22,15 @@ final class TypeMapper {
     private static final int MAX_SLOTS = 250;
     /** Names a component of a generated record may not have: Object's methods, the record's own members. */
     private static final Set<String> RESERVED_COMPONENTS = Set.of("hashCode", "toString", "getClass", "equals", "wait", "notify",
-            "notifyAll", "clone", "finalize", "encode", "decode", "SIZE", "CODEC", "bytes", "segment", "offset", "value");
+            "notifyAll", "clone", "finalize", "encode", "decode", "SIZE", "CODEC");
+    /** A union's record also has its {@code bytes}. */
+    private static final Set<String> RESERVED_MEMBERS = plus(RESERVED_COMPONENTS, "bytes");
+
+    private static Set<String> plus(Set<String> names, String more) {
+        Set<String> all = new HashSet<>(names);
+        all.add(more);
+        return Set.copyOf(all);
+    }
 
     private final Btf btf;
     private final String objectName;
@@ -132,7 +141,7 @@ final class TypeMapper {
         String javaName = typeNames.unique(Names.pascal(c.name(), hint), union ? "Union" : "Struct");
         String cName = kind + " " + (c.name().isEmpty() ? "(anonymous)" : c.name());
         List<RecordModel.Field> fields = new ArrayList<>();
-        Names.Scope components = new Names.Scope(RESERVED_COMPONENTS);
+        Names.Scope components = new Names.Scope(union ? RESERVED_MEMBERS : RESERVED_COMPONENTS);
         int slots = 0;
         for (BtfType.Member m : c.members()) {
             RecordModel.Field f = field(c, m, javaName, components, union);

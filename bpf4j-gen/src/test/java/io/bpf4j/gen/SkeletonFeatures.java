@@ -10,11 +10,14 @@ import io.bpf4j.BpfBackend;
 import io.bpf4j.BpfLink;
 import io.bpf4j.TestRun;
 import io.bpf4j.gen.fixture.SkeletonObject;
+import io.bpf4j.kernel.testing.Frames;
+import io.bpf4j.gen.fixture.SkeletonObject.Awkward;
 import io.bpf4j.gen.fixture.SkeletonObject.Event;
 import io.bpf4j.gen.fixture.SkeletonObject.Inner;
 import io.bpf4j.gen.fixture.SkeletonObject.Key;
 import io.bpf4j.gen.fixture.SkeletonObject.Layout;
 import io.bpf4j.gen.fixture.SkeletonObject.LayoutU;
+import io.bpf4j.gen.fixture.SkeletonObject.Overlay;
 import io.bpf4j.skeleton.EventMap;
 import io.bpf4j.skeleton.MapView;
 import java.time.Duration;
@@ -41,6 +44,15 @@ abstract class SkeletonFeatures {
 
     /** Makes this process enter getppid {@code times} times, as the attached tracepoint sees it. */
     abstract void callGetppid(int times);
+
+    /** The network device {@link #throughDevice} attaches to. */
+    static final String DEVICE = "bpf4j-rx";
+
+    /**
+     * Attaches {@code skel}'s XDP program fill() to {@link #DEVICE}, delivers {@code frames} to
+     * that device, and returns once the program has seen them all.
+     */
+    abstract void throughDevice(SkeletonObject skel, List<byte[]> frames);
 
     static TestRun packet(int length) {
         return TestRun.ofData(new byte[length]);
@@ -126,6 +138,19 @@ abstract class SkeletonFeatures {
     }
 
     @Test
+    void membersNamedLikeJavaKeywordsOrTheRecordsOwnNames() {
+        try (SkeletonObject skel = SkeletonObject.open()) {
+            assertEquals(new Awkward(1, 2, 3, 4, 5, 6, 7, 8), skel.data().awkward());
+            assertEquals(0x00020001, skel.data().overlay().bytes_());
+            assertArrayEquals(new short[] {1, 2}, skel.data().overlay().value());
+            skel.load(backend());
+            skel.data().awkward(new Awkward(8, 7, 6, 5, 4, 3, 2, 1)).overlay(Overlay.ofValue(new short[] {3, 4}));
+            assertEquals(new Awkward(8, 7, 6, 5, 4, 3, 2, 1), skel.data().awkward());
+            assertEquals(0x00040003, skel.data().overlay().bytes_());
+        }
+    }
+
+    @Test
     void ringBufferEventsDecodeAsRecords() {
         try (SkeletonObject skel = SkeletonObject.open().load(backend())) {
             for (int len = 60; len < 63; len++) {
@@ -161,6 +186,24 @@ abstract class SkeletonFeatures {
             assertTrue(skel.progs().onGetppid().link().isEmpty());
             callGetppid(2);
             assertEquals(3, skel.dataHits().hits(), "detached: no more runs");
+        }
+    }
+
+    @Test
+    void xdpProgramAttachedToADeviceSeesItsFrames() {
+        try (SkeletonObject skel = SkeletonObject.open().load(backend())) {
+            EventMap ring = skel.maps().ring();
+            List<byte[]> frames = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                frames.add(Frames.udp("02:00:00:00:01:02", "02:00:00:00:01:01", "10.201.0.2", "10.201.0.1", 40000, 7777,
+                        new byte[10 + i]));
+            }
+            throughDevice(skel, frames);
+            assertEquals("xdp/" + DEVICE, skel.progs().fill().link().orElseThrow().hook());
+            assertEquals(5, skel.bss().packets());
+            List<Event> events = new ArrayList<>();
+            ring.poll(Duration.ofSeconds(1), Event.CODEC, events::add);
+            assertEquals(frames.stream().map(f -> (long) f.length).toList(), events.stream().map(Event::len).toList());
         }
     }
 

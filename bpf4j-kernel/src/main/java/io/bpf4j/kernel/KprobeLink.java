@@ -21,15 +21,9 @@ import java.util.Optional;
  * try (KprobeLink link = KprobeLink.attach(program, "do_unlinkat", 0, false)) { ... }
  * }</pre>
  */
-public final class KprobeLink implements Link {
-    private final PerfEvent event;
-    private final TracefsProbe tracefsProbe;
-    private final String description;
-
+public final class KprobeLink extends PerfEventBacked {
     private KprobeLink(PerfEvent event, TracefsProbe tracefsProbe, String description) {
-        this.event = event;
-        this.tracefsProbe = tracefsProbe;
-        this.description = description;
+        super(List.of(event), tracefsProbe == null ? List.of() : List.of(tracefsProbe), description);
     }
 
     /** Attaches at {@code function + offset}; a return probe ({@code kretprobe}, offset 0) with {@code ret}. */
@@ -140,24 +134,5 @@ public final class KprobeLink implements Link {
         if (function.isEmpty() || !function.matches("[A-Za-z0-9_.$]+")) {
             throw new BpfException("invalid kernel function name '" + function + "'");
         }
-    }
-
-
-    @Override
-    public Optional<KernelLink> kernelLink() {
-        return event.link();
-    }
-
-    @Override
-    public void close() {
-        event.close();
-        if (tracefsProbe != null) {
-            tracefsProbe.close();
-        }
-    }
-
-    @Override
-    public String toString() {
-        return description;
     }
 }

@@ -19,8 +19,7 @@ import java.util.Optional;
  * }</pre>
  */
 public sealed interface Link extends AutoCloseable
-        permits KernelLink, XdpLink, TcxLink, TcFilter, TracepointLink, RawTracepointLink, TracingLink, UprobeLink,
-                KprobeLink, PerfEventLink, CgroupLink, SocketFilter, SkLookupLink, NetfilterLink, SockMapLink {
+        permits KernelLink, SingleKernelLink, PerfEventBacked, XdpLink, TcFilter, CgroupLink, SocketFilter {
 
     /** The kernel's bpf_link behind this attachment, when the kernel made one (not for netlink or legacy attachments). */
     Optional<KernelLink> kernelLink();

@@ -2,7 +2,6 @@ package io.bpf4j.kernel;
 
 import io.bpf4j.AttachType;
 import io.bpf4j.kernel.sys.Layouts.LinkCreate;
-import java.util.Optional;
 
 /**
  * A netfilter program on a netfilter hook of the calling thread's network namespace
@@ -12,7 +11,7 @@ import java.util.Optional;
  * try (NetfilterLink link = NetfilterLink.attach(program, NetfilterLink.NFPROTO_IPV4, NetfilterLink.LOCAL_IN, -128, 0)) { ... }
  * }</pre>
  */
-public final class NetfilterLink implements Link {
+public final class NetfilterLink extends SingleKernelLink {
     public static final int NFPROTO_IPV4 = 2;
     public static final int NFPROTO_IPV6 = 10;
     public static final int PRE_ROUTING = 0;
@@ -25,10 +24,9 @@ public final class NetfilterLink implements Link {
     public static final int NF_DROP = 0;
     public static final int NF_ACCEPT = 1;
 
-    private final KernelLink link;
 
     private NetfilterLink(KernelLink link) {
-        this.link = link;
+        super(link, "netfilter");
     }
 
     /** Attaches to {@code hook} of {@code protocolFamily} at {@code priority} (lower runs first). */
@@ -40,20 +38,5 @@ public final class NetfilterLink implements Link {
                     LinkCreate.NETFILTER_PRIORITY.set(attr, priority);
                     LinkCreate.NETFILTER_FLAGS.set(attr, flags);
                 }));
-    }
-
-    @Override
-    public Optional<KernelLink> kernelLink() {
-        return Optional.of(link);
-    }
-
-    @Override
-    public void close() {
-        link.close();
-    }
-
-    @Override
-    public String toString() {
-        return "netfilter " + link;
     }
 }

@@ -139,7 +139,6 @@ public final class PerfBufferReader implements AutoCloseable {
     private final LostHandler lostHandler;
     private final Fd map;
     private final Poller poller;
-    private final long[] ready;
     private MemorySegment scratch;
     private long lost;
 
@@ -147,7 +146,6 @@ public final class PerfBufferReader implements AutoCloseable {
         this.map = map;
         this.sampleHandler = sampleHandler;
         this.lostHandler = lostHandler;
-        this.ready = new long[cpus];
         this.poller = new Poller("perf buffer reader", cpus, this::release);
         this.scratch = arena.allocate(4096, 8);
     }
@@ -221,38 +219,18 @@ public final class PerfBufferReader implements AutoCloseable {
      * samples handled, 0 when none came, -1 once the reader is closed.
      */
     public int poll(Duration timeout) {
-        if (!poller.enter()) {
-            return -1;
-        }
-        try {
-            int n = poller.await((int) Math.min(timeout.toMillis(), Integer.MAX_VALUE), ready);
-            if (n < 0) {
-                return -1;
-            }
-            int total = 0;
-            for (int i = 0; i < n; i++) {
-                total += rings.get((int) ready[i]).drain();
-            }
-            return total;
-        } finally {
-            poller.exit();
-        }
+        return poller.poll(timeout, i -> rings.get(i).drain());
     }
 
     /** Reads what every ring holds now, without waiting; -1 once closed. */
     public int consume() {
-        if (!poller.enter()) {
-            return -1;
-        }
-        try {
+        return poller.consume(() -> {
             int total = 0;
             for (CpuRing r : rings) {
                 total += r.drain();
             }
             return total;
-        } finally {
-            poller.exit();
-        }
+        });
     }
 
     /** Closes every CPU's event (the map keeps stale slots, which programs then skip); wakes a polling thread. */

@@ -69,6 +69,23 @@ final class PerfEvent implements AutoCloseable {
                 throw e;
             }
         }
+        attachWithIoctl(program, event, what);
+        return null;
+    }
+
+    /** Opens {@code attr} and attaches with the ioctls, as kernels before perf links (5.15) need. */
+    static PerfEvent attachWithIoctl(KernelProgram program, PerfEventAttr attr, int pid, int cpu, String what) {
+        Fd event = open(attr, pid, cpu, what);
+        try {
+            attachWithIoctl(program, event, what);
+            return new PerfEvent(event, null);
+        } catch (RuntimeException e) {
+            event.close();
+            throw e;
+        }
+    }
+
+    private static void attachWithIoctl(KernelProgram program, Fd event, String what) {
         int r = Posix.ioctl(event.get(), IOC_SET_BPF, program.fd());
         if (r < 0) {
             throw new SystemCallException(what, "ioctl(PERF_EVENT_IOC_SET_BPF)", -r);
@@ -77,7 +94,6 @@ final class PerfEvent implements AutoCloseable {
         if (r < 0) {
             throw new SystemCallException(what, "ioctl(PERF_EVENT_IOC_ENABLE)", -r);
         }
-        return null;
     }
 
     Optional<KernelLink> link() {

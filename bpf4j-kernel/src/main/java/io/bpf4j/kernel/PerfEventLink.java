@@ -2,7 +2,6 @@ package io.bpf4j.kernel;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * A perf_event program on perf events: a software or hardware counter sampled every N events
@@ -13,11 +12,9 @@ import java.util.Optional;
  * try (PerfEventLink link = PerfEventLink.attachEachCpu(program, clock)) { ... }
  * }</pre>
  */
-public final class PerfEventLink implements Link {
-    private final List<PerfEvent> events;
-
+public final class PerfEventLink extends PerfEventBacked {
     private PerfEventLink(List<PerfEvent> events) {
-        this.events = List.copyOf(events);
+        super(events, List.of(), "perf event link on " + events.size() + " event(s)");
     }
 
     /** Attaches to one event of {@code pid} (-1: every process) on {@code cpu} (-1: every CPU, with a pid). */
@@ -39,26 +36,5 @@ public final class PerfEventLink implements Link {
             events.forEach(PerfEvent::close);
             throw e;
         }
-    }
-
-    /** The link of a single event; empty with one event per CPU (see {@link #kernelLinks()}). */
-    @Override
-    public Optional<KernelLink> kernelLink() {
-        return events.size() == 1 ? events.getFirst().link() : Optional.empty();
-    }
-
-    /** The links of every event, one per CPU. */
-    public List<KernelLink> kernelLinks() {
-        return events.stream().flatMap(e -> e.link().stream()).toList();
-    }
-
-    @Override
-    public void close() {
-        events.forEach(PerfEvent::close);
-    }
-
-    @Override
-    public String toString() {
-        return "perf event link on " + events.size() + " event(s)";
     }
 }

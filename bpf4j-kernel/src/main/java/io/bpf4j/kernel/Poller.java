@@ -7,16 +7,19 @@ import io.bpf4j.kernel.sys.Posix;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntSupplier;
+import java.util.function.IntUnaryOperator;
 
 /**
  * The waiting and shutdown shared by the event readers: an epoll set of the readers' file
  * descriptors plus an eventfd, so that {@link #close()} from any thread wakes a thread
- * blocked in {@link #await}. Resources are released exactly once, by whichever of the closing
+ * blocked in {@link #poll}. Resources are released exactly once, by whichever of the closing
  * thread and the polling thread is last: never while a poll is still reading mapped memory.
  */
 final class Poller {
-    /** The token {@link #await} reports for the wake-up eventfd. */
+    /** The token of the wake-up eventfd. */
     private static final long WAKE = -1;
 
     private final String owner;
@@ -27,6 +30,7 @@ final class Poller {
     private final Arena arena = Arena.ofShared();
     private final AtomicBoolean busy = new AtomicBoolean();
     private final AtomicBoolean released = new AtomicBoolean();
+    private final long[] ready;
     private volatile boolean closed;
 
     /** {@code release} frees the owner's resources (mappings, fds) when the poller is closed and idle. */
@@ -45,10 +49,11 @@ final class Poller {
         }
         this.wake = new Fd(ev);
         this.events = arena.allocate((long) EpollEvent.SIZE * Math.max(capacity, 1), 8);
+        this.ready = new long[Math.max(capacity, 1)];
         add(ev, WAKE);
     }
 
-    /** Adds {@code fd}, reported by {@link #await} as {@code token} when it is readable. */
+    /** Adds {@code fd}, drained by {@link #poll} with {@code token} when it is readable. */
     void add(int fd, long token) {
         int r = Posix.epollCtl(epoll.get(), Posix.EPOLL_CTL_ADD, fd, Posix.EPOLLIN, token);
         if (r < 0) {
@@ -57,7 +62,7 @@ final class Poller {
     }
 
     /** Starts a poll or consume; false when the poller is closed. Only one thread at a time may poll. */
-    boolean enter() {
+    private boolean enter() {
         if (!busy.compareAndSet(false, true)) {
             throw new IllegalStateException(owner + " is being polled by another thread");
         }
@@ -69,7 +74,7 @@ final class Poller {
     }
 
     /** Ends what {@link #enter} started; releases the resources if the poller was closed meanwhile. */
-    void exit() {
+    private void exit() {
         busy.set(false);
         if (closed) {
             releaseOnce();
@@ -81,28 +86,53 @@ final class Poller {
     }
 
     /**
-     * Waits up to {@code timeoutMillis} (-1: forever) and returns the tokens of the readable
-     * descriptors in {@code ready}; the count, 0 on timeout or signal, -1 when woken by close.
-     * Call between {@link #enter} and {@link #exit}.
+     * Waits up to {@code timeout} for readable descriptors and drains each one's token with
+     * {@code drain}. Returns the sum of what {@code drain} returned, 0 on timeout (or a
+     * signal), -1 when closed (also when woken by {@link #close()}). One thread at a time.
      */
-    int await(int timeoutMillis, long[] ready) {
-        int max = (int) Math.min(ready.length, events.byteSize() / EpollEvent.SIZE);
-        int n = Posix.epollWait(epoll.get(), events.asSlice(0, (long) max * EpollEvent.SIZE), timeoutMillis);
-        if (n == -Errno.EINTR) {
-            return 0;
+    int poll(Duration timeout, IntUnaryOperator drain) {
+        if (!enter()) {
+            return -1;
         }
-        if (n < 0) {
-            throw new SystemCallException("wait for events of " + owner, "epoll_wait", -n);
-        }
-        int count = 0;
-        for (int i = 0; i < n; i++) {
-            long token = EpollEvent.DATA.get(events.asSlice((long) i * EpollEvent.SIZE, EpollEvent.SIZE));
-            if (token == WAKE) {
+        try {
+            int n = Posix.epollWait(epoll.get(), events, (int) Math.min(timeout.toMillis(), Integer.MAX_VALUE));
+            if (n == -Errno.EINTR) {
+                return 0;
+            }
+            if (n < 0) {
+                throw new SystemCallException("wait for events of " + owner, "epoll_wait", -n);
+            }
+            int count = 0;
+            for (int i = 0; i < n; i++) {
+                long token = EpollEvent.DATA.get(events.asSlice((long) i * EpollEvent.SIZE, EpollEvent.SIZE));
+                if (token == WAKE) {
+                    return -1;
+                }
+                ready[count++] = token;
+            }
+            if (closed) {
                 return -1;
             }
-            ready[count++] = token;
+            int total = 0;
+            for (int i = 0; i < count; i++) {
+                total += drain.applyAsInt((int) ready[i]);
+            }
+            return total;
+        } finally {
+            exit();
         }
-        return closed ? -1 : count;
+    }
+
+    /** Runs {@code drainAll} without waiting; its result, or -1 when closed. One thread at a time. */
+    int consume(IntSupplier drainAll) {
+        if (!enter()) {
+            return -1;
+        }
+        try {
+            return drainAll.getAsInt();
+        } finally {
+            exit();
+        }
     }
 
     /** Closes: wakes a waiting poll, and releases now unless a poll is running (it releases when it ends). */

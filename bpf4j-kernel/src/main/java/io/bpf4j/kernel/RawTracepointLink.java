@@ -5,7 +5,6 @@ import io.bpf4j.kernel.sys.Layouts.RawTracepoint;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
-import java.util.Optional;
 
 /**
  * A raw tracepoint program ({@code raw_tp}) on a kernel tracepoint by name, without a perf
@@ -15,13 +14,9 @@ import java.util.Optional;
  * try (RawTracepointLink link = RawTracepointLink.attach(program, "sched_switch")) { ... }
  * }</pre>
  */
-public final class RawTracepointLink implements Link {
-    private final KernelLink link;
-    private final String name;
-
+public final class RawTracepointLink extends SingleKernelLink {
     private RawTracepointLink(KernelLink link, String name) {
-        this.link = link;
-        this.name = name;
+        super(link, "raw tracepoint " + name);
     }
 
     public static RawTracepointLink attach(KernelProgram program, String tracepoint) {
@@ -45,20 +40,5 @@ public final class RawTracepointLink implements Link {
             RawTracepoint.COOKIE.set(attr, cookie);
             return KernelLink.adopt(Sys.callForFd(BpfCmd.RAW_TRACEPOINT_OPEN, attr, what));
         }
-    }
-
-    @Override
-    public Optional<KernelLink> kernelLink() {
-        return Optional.of(link);
-    }
-
-    @Override
-    public void close() {
-        link.close();
-    }
-
-    @Override
-    public String toString() {
-        return "raw tracepoint " + name + " (" + link + ")";
     }
 }

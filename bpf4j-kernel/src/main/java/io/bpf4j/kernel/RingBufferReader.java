@@ -58,6 +58,7 @@ public final class RingBufferReader implements AutoCloseable {
         private final MemorySegment consumer;
         private final MemorySegment producer;
         private final MemorySegment data;
+        private final MemorySegment rawData;
         private final long mask;
         private final RecordHandler handler;
 
@@ -71,6 +72,7 @@ public final class RingBufferReader implements AutoCloseable {
             this.consumer = consumerMapping.reinterpret(arena, null);
             this.producer = producerMapping.reinterpret(arena, null);
             this.data = producer.asSlice(Libc.pageSize());
+            this.rawData = producerMapping.asSlice(Libc.pageSize());
             this.mask = size - 1;
             this.handler = handler;
         }
@@ -95,14 +97,7 @@ public final class RingBufferReader implements AutoCloseable {
          * how many. Call from the polling thread.
          */
         public int consume(int max, RecordHandler h) {
-            if (!poller.enter()) {
-                return -1;
-            }
-            try {
-                return drain(max, h);
-            } finally {
-                poller.exit();
-            }
+            return poller.consume(() -> drain(max, h));
         }
 
         /** Reads up to {@code max} committed records as copies. */
@@ -112,30 +107,40 @@ public final class RingBufferReader implements AutoCloseable {
             return out;
         }
 
+        private int drainAll() {
+            return drain(Integer.MAX_VALUE, handler);
+        }
+
         private int drain(int max, RecordHandler h) {
-            long cons = (long) LONG.getAcquire(consumer, 0L);
+            // Positions and headers are read through the raw mappings (no arena check per access);
+            // the poller keeps them mapped while a drain runs. Records go out arena-scoped.
+            long cons = (long) LONG.getAcquire(consumerMapping, 0L);
+            long prod = (long) LONG.getAcquire(producerMapping, 0L);
             int count = 0;
             while (count < max) {
-                long prod = (long) LONG.getAcquire(producer, 0L);
                 if (cons >= prod) {
+                    prod = (long) LONG.getAcquire(producerMapping, 0L);
+                    if (cons >= prod) {
+                        break;
+                    }
+                }
+                long at = cons & mask;
+                int len = (int) INT.getAcquire(rawData, at);
+                if ((len & BUSY) != 0) {
                     break;
                 }
-                while (cons < prod && count < max) {
-                    long at = cons & mask;
-                    int len = (int) INT.getAcquire(data, at);
-                    if ((len & BUSY) != 0) {
-                        return count;
-                    }
-                    int size = len & ~(BUSY | DISCARD);
-                    if ((len & DISCARD) == 0) {
-                        // The data area is mapped twice in a row: a record that wraps is contiguous.
-                        h.onRecord(data.asSlice(at + HEADER, size));
-                        count++;
-                    }
-                    cons += (size + HEADER + 7) & ~7L;
-                    LONG.setRelease(consumer, 0L, cons);
+                int size = len & ~(BUSY | DISCARD);
+                if ((len & DISCARD) == 0) {
+                    // The data area is mapped twice in a row: a record that wraps is contiguous.
+                    h.onRecord(data.asSlice(at + HEADER, size));
+                    count++;
+                }
+                cons += (size + HEADER + 7) & ~7L;
+                if ((count & 63) == 0) {
+                    LONG.setRelease(consumerMapping, 0L, cons);
                 }
             }
+            LONG.setRelease(consumerMapping, 0L, cons);
             return count;
         }
 
@@ -152,7 +157,6 @@ public final class RingBufferReader implements AutoCloseable {
     }
 
     private final List<Ring> rings = new CopyOnWriteArrayList<>();
-    private final long[] ready = new long[MAX_RINGS];
     private final Arena arena = Arena.ofShared();
     private final Poller poller = new Poller("ring buffer reader", MAX_RINGS, this::release);
 
@@ -214,39 +218,18 @@ public final class RingBufferReader implements AutoCloseable {
      * is closed (also when it is closed while waiting).
      */
     public int poll(Duration timeout) {
-        if (!poller.enter()) {
-            return -1;
-        }
-        try {
-            int n = poller.await((int) Math.min(timeout.toMillis(), Integer.MAX_VALUE), ready);
-            if (n < 0) {
-                return -1;
-            }
-            int total = 0;
-            for (int i = 0; i < n; i++) {
-                Ring r = rings.get((int) ready[i]);
-                total += r.drain(Integer.MAX_VALUE, r.handler);
-            }
-            return total;
-        } finally {
-            poller.exit();
-        }
+        return poller.poll(timeout, i -> rings.get(i).drainAll());
     }
 
     /** Consumes what every ring holds now, without waiting; -1 when closed. */
     public int consume() {
-        if (!poller.enter()) {
-            return -1;
-        }
-        try {
+        return poller.consume(() -> {
             int total = 0;
             for (Ring r : rings) {
-                total += r.drain(Integer.MAX_VALUE, r.handler);
+                total += r.drainAll();
             }
             return total;
-        } finally {
-            poller.exit();
-        }
+        });
     }
 
     /** Closes the reader; a thread in {@link #poll} wakes and returns -1. */

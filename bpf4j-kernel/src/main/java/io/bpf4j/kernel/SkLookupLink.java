@@ -4,7 +4,6 @@ import io.bpf4j.AttachType;
 import io.bpf4j.kernel.sys.Fd;
 import io.bpf4j.kernel.sys.Posix;
 import java.nio.file.Path;
-import java.util.Optional;
 
 /**
  * An sk_lookup program on a network namespace: it runs when the kernel looks for the socket
@@ -14,11 +13,10 @@ import java.util.Optional;
  * try (SkLookupLink link = SkLookupLink.attach(program, Path.of("/proc/self/ns/net"))) { ... }
  * }</pre>
  */
-public final class SkLookupLink implements Link {
-    private final KernelLink link;
+public final class SkLookupLink extends SingleKernelLink {
 
     private SkLookupLink(KernelLink link) {
-        this.link = link;
+        super(link, "sk_lookup");
     }
 
     /** Attaches to the network namespace {@code netns} refers to ({@code /proc/PID/ns/net}, {@code /run/netns/NAME}). */
@@ -41,20 +39,5 @@ public final class SkLookupLink implements Link {
             return KernelLink.create("attach " + program + " to network namespace " + netns, program, ns.get(), type, 0,
                     attr -> {});
         }
-    }
-
-    @Override
-    public Optional<KernelLink> kernelLink() {
-        return Optional.of(link);
-    }
-
-    @Override
-    public void close() {
-        link.close();
-    }
-
-    @Override
-    public String toString() {
-        return "sk_lookup " + link;
     }
 }

@@ -1,7 +1,6 @@
 package io.bpf4j.kernel;
 
 import io.bpf4j.AttachType;
-import java.util.Optional;
 
 /**
  * An sk_msg or sk_skb program on a sockmap or sockhash (verdict, stream parser), as a bpf_link
@@ -12,11 +11,10 @@ import java.util.Optional;
  * try (SockMapLink link = SockMapLink.attach(verdict, sockmap, AttachType.SK_SKB_VERDICT)) { ... }
  * }</pre>
  */
-public final class SockMapLink implements Link {
-    private final KernelLink link;
+public final class SockMapLink extends SingleKernelLink {
 
     private SockMapLink(KernelLink link) {
-        this.link = link;
+        super(link, "sockmap");
     }
 
     public static SockMapLink attach(KernelProgram program, KernelMap map, AttachType type) {
@@ -36,20 +34,5 @@ public final class SockMapLink implements Link {
     /** {@code BPF_PROG_DETACH} of {@code program} from {@code map} (null for the flow dissector). */
     public static void detachProgram(KernelProgram program, KernelMap map, AttachType type) {
         Attachments.detach("detach " + program + " from " + type.bpftoolName(), map == null ? 0 : map.fd(), program, type);
-    }
-
-    @Override
-    public Optional<KernelLink> kernelLink() {
-        return Optional.of(link);
-    }
-
-    @Override
-    public void close() {
-        link.close();
-    }
-
-    @Override
-    public String toString() {
-        return "sockmap " + link;
     }
 }

@@ -4,7 +4,6 @@ import io.bpf4j.kernel.sys.Errno;
 import io.bpf4j.kernel.sys.Fd;
 import io.bpf4j.kernel.sys.Posix;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Optional;
 

@@ -3,7 +3,6 @@ package io.bpf4j.kernel;
 import io.bpf4j.AttachType;
 import io.bpf4j.kernel.sys.Layouts.LinkCreate;
 import java.util.Locale;
-import java.util.Optional;
 
 /**
  * A tc program on a device through tcx (Linux 6.6+): a bpf_link on the ingress or egress
@@ -13,7 +12,7 @@ import java.util.Optional;
  * try (TcxLink link = TcxLink.attach(program, NetDevice.of("eth0"), TcxLink.Direction.INGRESS)) { ... }
  * }</pre>
  */
-public final class TcxLink implements Link {
+public final class TcxLink extends SingleKernelLink {
     /** The hook. */
     public enum Direction {
         INGRESS(AttachType.TCX_INGRESS),
@@ -30,12 +29,11 @@ public final class TcxLink implements Link {
         }
     }
 
-    private final KernelLink link;
     private final NetDevice device;
     private final Direction direction;
 
     private TcxLink(KernelLink link, NetDevice device, Direction direction) {
-        this.link = link;
+        super(link, "tcx " + direction.name().toLowerCase(Locale.ROOT) + " on " + device);
         this.device = device;
         this.direction = direction;
     }
@@ -87,20 +85,5 @@ public final class TcxLink implements Link {
 
     public Direction direction() {
         return direction;
-    }
-
-    @Override
-    public Optional<KernelLink> kernelLink() {
-        return Optional.of(link);
-    }
-
-    @Override
-    public void close() {
-        link.close();
-    }
-
-    @Override
-    public String toString() {
-        return "tcx " + direction.name().toLowerCase(Locale.ROOT) + " " + link + " on " + device;
     }
 }

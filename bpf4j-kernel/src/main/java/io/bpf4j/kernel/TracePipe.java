@@ -54,7 +54,6 @@ public final class TracePipe implements AutoCloseable {
     private final MemorySegment buffer = arena.allocate(16384);
     private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
     private final ArrayDeque<String> lines = new ArrayDeque<>();
-    private final long[] ready = new long[1];
 
     private TracePipe(Fd fd) {
         this.fd = fd;
@@ -155,39 +154,33 @@ public final class TracePipe implements AutoCloseable {
 
     /** Waits up to {@code timeoutMillis} and reads what the pipe has into {@link #lines}; false when closed. */
     private boolean fill(int timeoutMillis) {
-        if (!poller.enter()) {
-            return false;
-        }
-        try {
-            int n = poller.await(timeoutMillis, ready);
-            if (n < 0) {
-                return false;
+        return poller.poll(Duration.ofMillis(timeoutMillis), token -> readAvailable()) >= 0;
+    }
+
+    /** Reads until the pipe has no more for now, splitting what came into lines. */
+    private int readAvailable() {
+        while (true) {
+            long r = Posix.read(fd.get(), buffer, buffer.byteSize());
+            if (r == -Errno.EAGAIN || r == 0) {
+                return 0;
             }
-            while (true) {
-                long r = Posix.read(fd.get(), buffer, buffer.byteSize());
-                if (r == -Errno.EAGAIN || r == 0) {
-                    return true;
-                }
-                if (r == -Errno.EINTR) {
-                    continue;
-                }
-                if (r < 0) {
-                    throw new SystemCallException("read the trace pipe", "read", (int) -r);
-                }
-                byte[] bytes = buffer.asSlice(0, r).toArray(ValueLayout.JAVA_BYTE);
-                int start = 0;
-                for (int i = 0; i < bytes.length; i++) {
-                    if (bytes[i] == '\n') {
-                        partial.write(bytes, start, i - start);
-                        lines.add(partial.toString(StandardCharsets.UTF_8));
-                        partial.reset();
-                        start = i + 1;
-                    }
-                }
-                partial.write(bytes, start, bytes.length - start);
+            if (r == -Errno.EINTR) {
+                continue;
             }
-        } finally {
-            poller.exit();
+            if (r < 0) {
+                throw new SystemCallException("read the trace pipe", "read", (int) -r);
+            }
+            byte[] bytes = buffer.asSlice(0, r).toArray(ValueLayout.JAVA_BYTE);
+            int start = 0;
+            for (int i = 0; i < bytes.length; i++) {
+                if (bytes[i] == '\n') {
+                    partial.write(bytes, start, i - start);
+                    lines.add(partial.toString(StandardCharsets.UTF_8));
+                    partial.reset();
+                    start = i + 1;
+                }
+            }
+            partial.write(bytes, start, bytes.length - start);
         }
     }
 

@@ -1,6 +1,6 @@
 package io.bpf4j.kernel;
 
-import java.util.Optional;
+import java.util.List;
 
 /**
  * A tracepoint program on a kernel tracepoint ({@code category:name}, as tracefs lists them),
@@ -10,15 +10,9 @@ import java.util.Optional;
  * try (TracepointLink link = TracepointLink.attach(program, "sched", "sched_process_exec")) { ... }
  * }</pre>
  */
-public final class TracepointLink implements Link {
-    private final PerfEvent event;
-    private final String category;
-    private final String name;
-
+public final class TracepointLink extends PerfEventBacked {
     private TracepointLink(PerfEvent event, String category, String name) {
-        this.event = event;
-        this.category = category;
-        this.name = name;
+        super(List.of(event), List.of(), "tracepoint " + category + ":" + name);
     }
 
     public static TracepointLink attach(KernelProgram program, String category, String name) {
@@ -32,20 +26,5 @@ public final class TracepointLink implements Link {
         PerfEvent event = PerfEvent.attach(program, PerfEventAttr.tracepoint(id), -1, 0, cookie,
                 "attach " + program + " to tracepoint " + category + ":" + name);
         return new TracepointLink(event, category, name);
-    }
-
-    @Override
-    public Optional<KernelLink> kernelLink() {
-        return event.link();
-    }
-
-    @Override
-    public void close() {
-        event.close();
-    }
-
-    @Override
-    public String toString() {
-        return "tracepoint " + category + ":" + name;
     }
 }

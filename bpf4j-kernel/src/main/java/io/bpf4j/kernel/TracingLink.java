@@ -19,11 +19,10 @@ import java.util.Optional;
  * try (TracingLink link = TracingLink.attach(p)) { ... }
  * }</pre>
  */
-public final class TracingLink implements Link {
-    private final KernelLink link;
+public final class TracingLink extends SingleKernelLink {
 
     private TracingLink(KernelLink link) {
-        this.link = link;
+        super(link, "tracing");
     }
 
     /**
@@ -73,20 +72,5 @@ public final class TracingLink implements Link {
     public static TracingLink attach(KernelProgram program, AttachType type, long cookie) {
         return new TracingLink(KernelLink.create("attach " + program, program, 0, type, 0,
                 attr -> LinkCreate.TRACING_COOKIE.set(attr, cookie)));
-    }
-
-    @Override
-    public Optional<KernelLink> kernelLink() {
-        return Optional.of(link);
-    }
-
-    @Override
-    public void close() {
-        link.close();
-    }
-
-    @Override
-    public String toString() {
-        return "tracing " + link;
     }
 }

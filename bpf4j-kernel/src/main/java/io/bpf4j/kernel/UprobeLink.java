@@ -4,6 +4,7 @@ import io.bpf4j.elf.ElfFile;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -18,15 +19,13 @@ import java.util.Optional;
  * try (UprobeLink link = UprobeLink.attachUsdt(program, libjvm, "hotspot", "thread__start", -1)) { ... }
  * }</pre>
  */
-public final class UprobeLink implements Link {
-    private final List<PerfEvent> events;
-    private final List<TracefsProbe> tracefsProbes;
-    private final String description;
+public final class UprobeLink extends PerfEventBacked {
+    /** One probe: its event, and the tracefs probe it was made from (null through the PMU). */
+    private record Probe(PerfEvent event, TracefsProbe tracefs) {}
 
-    private UprobeLink(List<PerfEvent> events, List<TracefsProbe> tracefsProbes, String description) {
-        this.events = List.copyOf(events);
-        this.tracefsProbes = List.copyOf(tracefsProbes);
-        this.description = description;
+    private UprobeLink(List<Probe> probes, String description) {
+        super(probes.stream().map(Probe::event).toList(),
+                probes.stream().map(Probe::tracefs).filter(Objects::nonNull).toList(), description);
     }
 
     /**
@@ -36,8 +35,8 @@ public final class UprobeLink implements Link {
     public static UprobeLink attach(KernelProgram program, String binary, String function, boolean ret, int pid) {
         Path path = ElfSymbols.resolve(binary);
         long offset = ElfSymbols.functionOffset(ElfSymbols.read(path), function);
-        return attachOffset(program, path, offset, ret, pid, 0, 0,
-                "attach " + program + " to " + (ret ? "uretprobe " : "uprobe ") + path + ":" + function);
+        String what = "attach " + program + " to " + (ret ? "uretprobe " : "uprobe ") + path + ":" + function;
+        return new UprobeLink(List.of(attachOffset(program, path, offset, ret, pid, 0, 0, what)), what);
     }
 
     /** The file offset of {@code function} in {@code binary}, where {@link #attach} puts the probe. */
@@ -47,8 +46,9 @@ public final class UprobeLink implements Link {
 
     /** Attaches at file offset {@code offset} of {@code binary}. */
     public static UprobeLink attach(KernelProgram program, Path binary, long offset, boolean ret, int pid) {
-        return attachOffset(program, binary, offset, ret, pid, 0, 0, "attach " + program + " to "
-                + (ret ? "uretprobe " : "uprobe ") + binary + ":0x" + Long.toHexString(offset));
+        String what = "attach " + program + " to " + (ret ? "uretprobe " : "uprobe ") + binary + ":0x"
+                + Long.toHexString(offset);
+        return new UprobeLink(List.of(attachOffset(program, binary, offset, ret, pid, 0, 0, what)), what);
     }
 
     /**
@@ -61,31 +61,27 @@ public final class UprobeLink implements Link {
         Path path = ElfSymbols.resolve(binary);
         ElfFile elf = ElfSymbols.read(path);
         List<UsdtProbe> probes = UsdtProbe.find(elf, provider, name);
-        List<PerfEvent> events = new ArrayList<>();
-        List<TracefsProbe> tracefs = new ArrayList<>();
+        List<Probe> attached = new ArrayList<>();
         String what = "attach " + program + " to USDT " + path + ":" + provider + ":" + name;
         try {
             for (int i = 0; i < probes.size(); i++) {
                 UsdtProbe p = probes.get(i);
-                UprobeLink one = attachOffset(program, path, p.fileOffset(), false, pid, p.semaphoreOffset(), i, what);
-                events.addAll(one.events);
-                tracefs.addAll(one.tracefsProbes);
+                attached.add(attachOffset(program, path, p.fileOffset(), false, pid, p.semaphoreOffset(), i, what));
             }
         } catch (RuntimeException e) {
-            new UprobeLink(events, tracefs, what).close();
+            new UprobeLink(attached, what).close();
             throw e;
         }
-        return new UprobeLink(events, tracefs, what);
+        return new UprobeLink(attached, what);
     }
 
-    private static UprobeLink attachOffset(KernelProgram program, Path binary, long offset, boolean ret, int pid,
+    private static Probe attachOffset(KernelProgram program, Path binary, long offset, boolean ret, int pid,
             long refCtrOffset, long cookie, String what) {
         String file = binary.toAbsolutePath().toString();
         Optional<PerfPmu> pmu = PerfPmu.of("uprobe");
         if (pmu.isPresent() && (refCtrOffset == 0 || pmu.get().refCtrShift() >= 0)) {
             PerfEventAttr attr = PerfEventAttr.uprobe(pmu.get(), ret, file, offset, refCtrOffset);
-            return new UprobeLink(List.of(PerfEvent.attach(program, attr, pid, pid == -1 ? 0 : -1, cookie, what)),
-                    List.of(), what);
+            return new Probe(PerfEvent.attach(program, attr, pid, pid == -1 ? 0 : -1, cookie, what), null);
         }
         Path events = TracefsProbe.eventsFile("uprobe");
         if (events == null) {
@@ -98,7 +94,7 @@ public final class UprobeLink implements Link {
         try {
             PerfEvent event = PerfEvent.attach(program, PerfEventAttr.tracepoint(probe.id()), pid, pid == -1 ? 0 : -1,
                     cookie, what);
-            return new UprobeLink(List.of(event), List.of(probe), what);
+            return new Probe(event, probe);
         } catch (RuntimeException e) {
             probe.close();
             throw e;
@@ -109,22 +105,5 @@ public final class UprobeLink implements Link {
     static String tracefsDefinition(boolean ret, String event, String path, long offset, long refCtrOffset) {
         return TracefsProbe.definition(ret, event, path + ":0x" + Long.toHexString(offset)
                 + (refCtrOffset != 0 ? "(0x" + Long.toHexString(refCtrOffset) + ")" : ""));
-    }
-
-    /** The link of a single probe; empty for a USDT probe at several places. */
-    @Override
-    public Optional<KernelLink> kernelLink() {
-        return events.size() == 1 ? events.getFirst().link() : Optional.empty();
-    }
-
-    @Override
-    public void close() {
-        events.forEach(PerfEvent::close);
-        tracefsProbes.forEach(TracefsProbe::close);
-    }
-
-    @Override
-    public String toString() {
-        return description;
     }
 }

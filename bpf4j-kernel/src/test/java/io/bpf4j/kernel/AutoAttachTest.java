@@ -9,6 +9,7 @@ import io.bpf4j.BpfException;
 import io.bpf4j.LinkType;
 import io.bpf4j.MapType;
 import io.bpf4j.ProgramType;
+import io.bpf4j.kernel.testing.Asm;
 import io.bpf4j.kernel.testing.KernelTest;
 import io.bpf4j.object.SectionDefinition;
 import java.nio.file.Path;
@@ -76,7 +77,7 @@ class AutoAttachTest {
         }
         String libc = UprobeTest.mapped("libc.so.6");
         try (KernelProgram up = KernelProgram.load(ProgramDefinition.of(ProgramType.KPROBE, "up",
-                new io.bpf4j.kernel.testing.Asm().movImm(0, 0).exit().bytes(), "GPL"));
+                new Asm().movImm(0, 0).exit().bytes(), "GPL"));
                 // A raw offset (the function's own: a probe inside an instruction would corrupt a caller).
                 Link u = AutoAttach.attach(up, plan("uprobe/" + libc + ":0x"
                         + Long.toHexString(UprobeLink.functionOffset(libc, "labs"))))) {

@@ -11,7 +11,7 @@ import io.bpf4j.ProgramType;
 import io.bpf4j.isa.JumpOp;
 import io.bpf4j.isa.Size;
 import io.bpf4j.kernel.testing.Asm;
-import io.bpf4j.kernel.testing.FdSnapshot;
+import io.bpf4j.kernel.testing.NoFdLeaks;
 import io.bpf4j.kernel.testing.KernelTest;
 import io.bpf4j.kernel.testing.NetNamespace;
 import java.io.IOException;
@@ -27,10 +27,10 @@ import org.junit.jupiter.api.Test;
 
 /** A cgroup device program on a fresh cgroup v2 directory: every open of /dev/null by a process in it is seen. */
 @KernelTest
+@NoFdLeaks
 class CgroupLinkTest {
     private static final int OPENS = 37;
 
-    private FdSnapshot fds;
     private Path cgroup;
 
     /** Where cgroup v2 is mounted, if it is. */
@@ -45,14 +45,12 @@ class CgroupLinkTest {
         assumeTrue(root.isPresent(), "cgroup v2 is not mounted");
         cgroup = Files.createDirectory(root.get().resolve("bpf4j-test-" + ProcessHandle.current().pid() + "-"
                 + System.nanoTime()));
-        fds = FdSnapshot.take();
     }
 
     @AfterEach
     void tearDown() throws IOException {
         if (cgroup != null) {
             Files.delete(cgroup); // its processes have exited
-            fds.assertNoneLeaked();
         }
     }
 

@@ -11,16 +11,18 @@ import io.bpf4j.isa.Instruction;
 import io.bpf4j.isa.JumpOp;
 import io.bpf4j.isa.Size;
 import io.bpf4j.kernel.testing.Asm;
-import io.bpf4j.kernel.testing.FdSnapshot;
+import io.bpf4j.kernel.testing.NoFdLeaks;
 import io.bpf4j.kernel.testing.KernelTest;
 import io.bpf4j.kernel.testing.NetNamespace;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.DatagramChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
@@ -30,11 +32,11 @@ import org.junit.jupiter.api.Test;
 
 /** sk_lookup, netfilter, socket filter and sockmap programs, in a fresh network namespace's loopback. */
 @KernelTest
+@NoFdLeaks
 class NetnsHooksTest {
     private static final int DATAGRAMS = 19;
 
     private NetNamespace ns;
-    private FdSnapshot fds;
 
     @BeforeAll
     static void warmUp() throws IOException {
@@ -44,14 +46,12 @@ class NetnsHooksTest {
 
     @BeforeEach
     void setUp() {
-        fds = FdSnapshot.take();
         ns = NetNamespace.create("hooks");
     }
 
     @AfterEach
     void tearDown() {
         ns.close();
-        fds.assertNoneLeaked();
     }
 
     private static long count(KernelMap counts, int key) {
@@ -181,7 +181,7 @@ class NetnsHooksTest {
     }
 
     private static void tcpExchange() throws IOException {
-        try (ServerSocket server = new ServerSocket(40005, 1, java.net.InetAddress.getByName("127.0.0.1"));
+        try (ServerSocket server = new ServerSocket(40005, 1, InetAddress.getByName("127.0.0.1"));
                 Socket client = new Socket("127.0.0.1", 40005);
                 Socket accepted = server.accept()) {
             client.getOutputStream().write(42);
@@ -214,7 +214,7 @@ class NetnsHooksTest {
         try (KernelProgram p = KernelProgram.load(ProgramDefinition.of(ProgramType.SK_LOOKUP, "pass", pass, "GPL")
                 .withExpectedAttachType(AttachType.SK_LOOKUP));
                 SkLookupLink link = SkLookupLink.attach(p, Path.of(ns.path()))) {
-            long ino = ns.run(() -> (long) java.nio.file.Files.getAttribute(Path.of("/proc/thread-self/ns/net"), "unix:ino"));
+            long ino = ns.run(() -> (long) Files.getAttribute(Path.of("/proc/thread-self/ns/net"), "unix:ino"));
             assertEquals(ino, Integer.toUnsignedLong(((LinkInfo.Netns) link.info().target()).netnsIno()));
         }
     }

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.bpf4j.LinkType;
 import io.bpf4j.kernel.testing.Frames;
 import io.bpf4j.kernel.testing.KernelTest;
-import io.bpf4j.kernel.testing.FdSnapshot;
+import io.bpf4j.kernel.testing.NoFdLeaks;
 import io.bpf4j.kernel.testing.VethPair;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -26,6 +26,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,6 +39,7 @@ import org.junit.jupiter.api.Test;
  * the receiving stack confirms what passed.
  */
 @KernelTest
+@NoFdLeaks
 class NetworkAttachTest {
     private static final int UDP_PORT = 7777;
     private static final int UDP_FRAMES = 23;
@@ -45,7 +47,6 @@ class NetworkAttachTest {
     private static final int ARP_FRAMES = 5;
 
     private VethPair pair;
-    private FdSnapshot fdsBefore;
 
     @BeforeAll
     static void warmUp() throws IOException {
@@ -55,14 +56,12 @@ class NetworkAttachTest {
 
     @BeforeEach
     void setUp() {
-        fdsBefore = FdSnapshot.take();
         pair = VethPair.create("net");
     }
 
     @AfterEach
     void tearDown() {
         pair.close();
-        fdsBefore.assertNoneLeaked();
     }
 
     /** Sends the test's frames from the sender's end: UDP, ICMP echo requests, ARP requests, interleaved. */
@@ -90,7 +89,7 @@ class NetworkAttachTest {
         return pair.receiver().run(() -> {
             String[] lines = Files.readAllLines(Path.of("/proc/thread-self/net/snmp")).stream()
                     .filter(l -> l.startsWith("Icmp:")).toArray(String[]::new);
-            int column = java.util.List.of(lines[0].split(" ")).indexOf("InEchos");
+            int column = List.of(lines[0].split(" ")).indexOf("InEchos");
             return Long.parseLong(lines[1].split(" ")[column]);
         });
     }
@@ -180,6 +179,29 @@ class NetworkAttachTest {
                     assertEquals(counter.program.id(), XdpLink.status(dev).progId());
                 }
                 assertEquals(XdpLink.Status.NONE, XdpLink.status(dev).attached());
+            });
+        }
+    }
+
+    @Test
+    void linkUpdateReplacesTheProgramAndDetachKeepsTheLink() {
+        try (PacketCounter a = PacketCounter.xdp("xdp_a", false); PacketCounter b = PacketCounter.xdp("xdp_b", false)) {
+            pair.receiver().run(() -> {
+                NetDevice dev = NetDevice.of(RECEIVER_DEV);
+                try (XdpLink link = XdpLink.attach(a.program, dev, XdpLink.Mode.GENERIC)) {
+                    link.update(b.program);
+                    assertEquals(b.program.id(), link.info().progId());
+                    assertEquals(b.program.id(), XdpLink.status(dev).progId());
+                    // BPF_F_REPLACE: only if the program is still the expected one.
+                    KernelLink k = link.kernelLink().orElseThrow();
+                    var e = assertThrows(BpfSyscallException.class, () -> k.update(a.program, a.program));
+                    assertEquals("EPERM", e.errnoName(), e.getMessage());
+                    k.update(a.program, b.program);
+                    assertEquals(a.program.id(), XdpLink.status(dev).progId());
+                    k.detach();
+                    assertEquals(XdpLink.Status.NONE, XdpLink.status(dev).attached());
+                    assertEquals(new LinkInfo.Xdp(0), link.info().target(), "a detached XDP link has no device");
+                }
             });
         }
     }

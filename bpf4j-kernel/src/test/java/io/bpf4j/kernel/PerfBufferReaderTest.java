@@ -6,30 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bpf4j.BpfException;
 import io.bpf4j.MapType;
-import io.bpf4j.TestRun;
-import io.bpf4j.kernel.testing.FdSnapshot;
+import io.bpf4j.kernel.testing.NoFdLeaks;
 import io.bpf4j.kernel.testing.KernelTest;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The perf buffer reader on samples written by a test-run program: wrap-around and lost samples. */
 @KernelTest
+@NoFdLeaks
 class PerfBufferReaderTest {
-    private FdSnapshot fds;
-
-    @BeforeEach
-    void snapshot() {
-        fds = FdSnapshot.take();
-    }
-
-    @AfterEach
-    void noLeaks() {
-        fds.assertNoneLeaked();
-    }
 
     private static KernelMap perfArray() {
         return KernelMap.create(MapDefinition.of(MapType.PERF_EVENT_ARRAY, 4, 4, Kernel.possibleCpus()));

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bpf4j.BpfException;
 import io.bpf4j.MapType;
-import io.bpf4j.kernel.testing.FdSnapshot;
+import io.bpf4j.kernel.testing.NoFdLeaks;
 import io.bpf4j.kernel.testing.KernelTest;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -19,23 +19,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 @KernelTest
+@NoFdLeaks
 class RingBufferReaderTest {
-    private FdSnapshot fds;
-
-    @BeforeEach
-    void snapshot() {
-        fds = FdSnapshot.take();
-    }
-
-    @AfterEach
-    void noLeaks() {
-        fds.assertNoneLeaked();
-    }
 
     static KernelMap ringbuf(int bytes) {
         return KernelMap.create(MapDefinition.of(MapType.RINGBUF, 0, 0, bytes));

@@ -7,14 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bpf4j.ProgramType;
 import io.bpf4j.TestRun;
-import io.bpf4j.isa.Size;
 import io.bpf4j.kernel.sys.Posix;
 import io.bpf4j.kernel.testing.Asm;
 import io.bpf4j.kernel.testing.FdSnapshot;
 import io.bpf4j.kernel.testing.KernelTest;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,15 +34,8 @@ class TracePipeTest {
 
     /** An XDP program that prints {@code text} with bpf_trace_printk. */
     private static KernelProgram printer(String text) {
-        byte[] fmt = (text + "\0").getBytes(StandardCharsets.UTF_8);
-        int size = (fmt.length + 7) & ~7;
-        ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.nativeOrder()).put(fmt);
-        Asm a = new Asm();
-        for (int off = 0; off < size; off += 8) {
-            a.ldImm64(1, b.getLong(off)).stx(Size.DW, 10, 1, -size + off);
-        }
-        a.mov(1, 10).addImm(1, -size).movImm(2, fmt.length).call("trace_printk").movImm(0, 2).exit();
-        return KernelProgram.load(ProgramDefinition.of(ProgramType.XDP, "printer", a.bytes(), "GPL"));
+        return KernelProgram.load(ProgramDefinition.of(ProgramType.XDP, "printer",
+                new Asm().printk(text).movImm(0, 2).exit().bytes(), "GPL"));
     }
 
     @Test

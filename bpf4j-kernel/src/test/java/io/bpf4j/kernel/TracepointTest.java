@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.bpf4j.BpfException;
 import io.bpf4j.LinkType;
 import io.bpf4j.MapType;
-import io.bpf4j.kernel.testing.FdSnapshot;
+import io.bpf4j.kernel.testing.NoFdLeaks;
 import io.bpf4j.kernel.testing.KernelTest;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,30 +16,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** sched:sched_process_exec: N spawned processes give N events with their pid and comm, through a ring buffer and a perf buffer. */
 @KernelTest
+@NoFdLeaks
 class TracepointTest {
     private static final int PROCESSES = 25;
 
     @TempDir
     Path dir;
-
-    private FdSnapshot fds;
-
-    @BeforeEach
-    void snapshot() {
-        fds = FdSnapshot.take();
-    }
-
-    @AfterEach
-    void noLeaks() {
-        fds.assertNoneLeaked();
-    }
 
     /** Polls until {@code done} or ten seconds passed. */
     private static void pollUntil(IntSupplier poll, BooleanSupplier done) {
@@ -101,6 +88,29 @@ class TracepointTest {
             String c = binary.getFileName().toString();
             assertEquals(pids.stream().sorted().toList(),
                     events.stream().filter(e -> e.comm().equals(c)).map(ExecTracer.Exec::pid).sorted().toList());
+        }
+    }
+
+    @Test
+    void execEventsThroughTheIoctlAttachOfOlderKernels() throws Exception {
+        Path binary = ExecTracer.uniqueTrue(dir);
+        List<ExecTracer.Exec> events = new ArrayList<>();
+        String comm = binary.getFileName().toString();
+        try (KernelMap ring = KernelMap.create(MapDefinition.of(MapType.RINGBUF, 0, 0, 1 << 16));
+                KernelProgram program = ExecTracer.program(ring, null);
+                RingBufferReader reader = new RingBufferReader()) {
+            reader.add(ring, r -> events.add(ExecTracer.Exec.of(r)));
+            PerfEventAttr attr = PerfEventAttr.tracepoint(Tracefs.eventId("sched", "sched_process_exec"));
+            List<Integer> pids;
+            try (PerfEvent event = PerfEvent.attachWithIoctl(program, attr, -1, 0, "ioctl attach")) {
+                assertTrue(event.link().isEmpty());
+                pids = ExecTracer.spawn(binary, 5);
+                pollUntil(() -> reader.poll(Duration.ofMillis(100)),
+                        () -> events.stream().filter(e -> e.comm().equals(comm)).count() >= 5);
+            }
+            ExecTracer.spawn(binary, 2); // after close: not seen
+            reader.poll(Duration.ofMillis(100));
+            assertExecs(events, binary, pids);
         }
     }
 

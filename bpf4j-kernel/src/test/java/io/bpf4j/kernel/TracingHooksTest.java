@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.bpf4j.AttachType;
+import io.bpf4j.BpfException;
 import io.bpf4j.LinkType;
 import io.bpf4j.MapType;
 import io.bpf4j.ProgramType;
@@ -14,7 +15,7 @@ import io.bpf4j.isa.AluOp;
 import io.bpf4j.isa.JumpOp;
 import io.bpf4j.kernel.sys.Layouts;
 import io.bpf4j.kernel.testing.Asm;
-import io.bpf4j.kernel.testing.FdSnapshot;
+import io.bpf4j.kernel.testing.NoFdLeaks;
 import io.bpf4j.kernel.testing.KernelTest;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -29,28 +30,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Raw tracepoints, tp_btf, fentry, perf events, and kprobes (which this kernel lacks). */
 @KernelTest
+@NoFdLeaks
 class TracingHooksTest {
     @TempDir
     Path dir;
-
-    private FdSnapshot fds;
-
-    @BeforeEach
-    void snapshot() {
-        fds = FdSnapshot.take();
-    }
-
-    @AfterEach
-    void noLeaks() {
-        fds.assertNoneLeaked();
-    }
 
     /** Attaches the exec tracer with {@code attach}, runs the unique binary a few times, checks the events. */
     private void traceExecs(KernelProgram program, KernelMap ring, Link link) throws Exception {
@@ -201,6 +189,6 @@ class TracingHooksTest {
         assertTrue(name.matches("bpf4j_" + ProcessHandle.current().pid() + "_do_sys_openat2_0x10_\\d+"), name);
         assertEquals("__x64_sys_openat", KprobeLink.syscallFunction("openat"));
         assertEquals("p:bpf4j/u /bin/true:0x1234(0x40)", UprobeLink.tracefsDefinition(false, "u", "/bin/true", 0x1234, 0x40));
-        assertThrows(io.bpf4j.BpfException.class, () -> KprobeLink.syscallFunction("open at"));
+        assertThrows(BpfException.class, () -> KprobeLink.syscallFunction("open at"));
     }
 }

@@ -13,13 +13,12 @@ import io.bpf4j.isa.JumpOp;
 import io.bpf4j.isa.Size;
 import io.bpf4j.kernel.sys.Posix;
 import io.bpf4j.kernel.testing.Asm;
-import io.bpf4j.kernel.testing.FdSnapshot;
+import io.bpf4j.kernel.testing.NoFdLeaks;
 import io.bpf4j.kernel.testing.KernelTest;
 import io.bpf4j.kernel.testing.NetNamespace;
 import java.io.IOException;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.ByteBuffer;
@@ -34,13 +33,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** uprobes and uretprobes on libc in this JVM and on a small program built here, and USDT probes of the JVM itself. */
 @KernelTest
+@NoFdLeaks
 class UprobeTest {
     private static final long MAGIC = 0x5eedL;
     private static final int RDI = 112;
@@ -48,18 +46,6 @@ class UprobeTest {
 
     @TempDir
     Path dir;
-
-    private FdSnapshot fds;
-
-    @BeforeEach
-    void snapshot() {
-        fds = FdSnapshot.take();
-    }
-
-    @AfterEach
-    void noLeaks() {
-        fds.assertNoneLeaked();
-    }
 
     /** The file of a library mapped into this process, as /proc/self/maps names it. */
     static String mapped(String fileName) throws IOException {

@@ -1,8 +1,7 @@
 package io.bpf4j.vm;
 
-import io.bpf4j.BpfCollection;
+import io.bpf4j.AbstractBpfCollection;
 import io.bpf4j.BpfEventReader;
-import io.bpf4j.BpfException;
 import io.bpf4j.BpfLink;
 import io.bpf4j.TestRun;
 import io.bpf4j.TestRunResult;
@@ -20,26 +19,19 @@ import java.util.function.LongSupplier;
 import java.util.function.ToIntFunction;
 
 /** A {@link VmObject} as a {@link BpfCollection}: global data as heap memory, hooks of its {@link VmBackend}, event readers. */
-final class VmCollection implements BpfCollection {
+final class VmCollection extends AbstractBpfCollection {
     /** Bytes of buffer each CPU slot of a perf event array gets when read through {@link #events}. */
     private static final int PERF_BUFFER_BYTES = 64 * 1024;
 
     private final VmBackend backend;
     private final VmObject object;
-    private final ObjectSpec spec;
     private final List<Attachment> attachments = new ArrayList<>();
     private final List<BpfEventReader> readers = new ArrayList<>();
-    private boolean closed;
 
     VmCollection(VmBackend backend, VmObject object, ObjectSpec spec) {
+        super(spec);
         this.backend = backend;
         this.object = object;
-        this.spec = spec;
-    }
-
-    @Override
-    public String name() {
-        return object.name();
     }
 
     @Override
@@ -54,9 +46,9 @@ final class VmCollection implements BpfCollection {
 
     @Override
     public MemorySegment globalData(String mapName) {
-        MapSpec m = spec.map(mapName).orElseThrow(() -> new BpfException(spec.name() + " has no map '" + mapName + "'"));
-        if (!m.kind().isGlobalData() || !(object.maps().get(mapName) instanceof ArrayMap array)) {
-            throw new BpfException("map '" + mapName + "' of " + spec.name() + " is " + m.kind() + ", not global data");
+        MapSpec m = globalDataSpec(mapName);
+        if (!(object.maps().get(mapName) instanceof ArrayMap array)) {
+            throw new IllegalStateException("global data map '" + mapName + "' of " + spec.name() + " is no array in the VM");
         }
         MemorySegment memory = MemorySegment.ofArray(array.storage()).asSlice(0, m.valueSize());
         return (m.flags() & MapSpec.F_RDONLY_PROG) != 0 ? memory.asReadOnly() : memory;
@@ -65,13 +57,8 @@ final class VmCollection implements BpfCollection {
     @Override
     public synchronized BpfLink attach(String programName, String target) {
         checkOpen();
-        VmProgram program = object.program(programName).orElseThrow(() -> new BpfException("program '" + programName + "' of "
-                + spec.name() + " is not loaded"));
-        ProgramSpec p = spec.program(programName).orElseThrow();
-        if (target.isEmpty() && !BpfLink.attachesBySection(p)) {
-            throw new BpfException("program '" + programName + "' of " + spec.name() + " (section '" + p.sectionName()
-                    + "') does not say where it attaches: give a target, such as a network device");
-        }
+        ProgramSpec p = attachable(programName, target);
+        VmProgram program = object.programs().get(programName);
         Attachment a = new Attachment(program, BpfLink.hook(p, target));
         attachments.add(a);
         backend.add(a);
@@ -81,8 +68,7 @@ final class VmCollection implements BpfCollection {
     @Override
     public synchronized BpfEventReader events(String mapName) {
         checkOpen();
-        VmMap map = object.map(mapName).orElseThrow(() -> new BpfException(spec.name() + " has no map '" + mapName + "'"));
-        BpfEventReader reader = switch (map) {
+        BpfEventReader reader = switch ((VmMap) eventMap(mapName)) {
             case VmRingBuffer ring -> new Reader(sink -> ring.poll(record -> sink.accept(MemorySegment.ofArray(record))), () -> 0);
             case VmPerfEventArray perf -> {
                 for (int cpu = 0; cpu < Math.min(perf.maxEntries(), backend.vm().cpus()); cpu++) {
@@ -90,25 +76,17 @@ final class VmCollection implements BpfCollection {
                 }
                 yield new Reader(sink -> perf.poll((sample, cpu) -> sink.accept(MemorySegment.ofArray(sample))), perf::lostSamples);
             }
-            default -> throw new BpfException("map '" + mapName + "' of " + spec.name() + " is a " + map.type().bpftoolName()
-                    + " map, not a ring buffer or perf event array");
+            default -> throw new IllegalStateException("event map '" + mapName + "' is neither kind in the VM");
         };
         readers.add(reader);
         return reader;
     }
 
-    private void checkOpen() {
-        if (closed) {
-            throw new IllegalStateException(spec.name() + " is closed");
-        }
-    }
-
     @Override
     public synchronized void close() {
-        if (closed) {
+        if (!markClosed()) {
             return;
         }
-        closed = true;
         new ArrayList<>(attachments).forEach(Attachment::close);
         readers.forEach(BpfEventReader::close);
         object.close();

@@ -4,12 +4,9 @@ import io.bpf4j.BpfMap;
 import io.bpf4j.MapType;
 import io.bpf4j.isa.Instruction;
 import io.bpf4j.isa.Instructions;
-import io.bpf4j.isa.PseudoSource;
-import io.bpf4j.isa.SlotMap;
 import io.bpf4j.object.MapSpec;
 import io.bpf4j.object.ObjectSpec;
 import io.bpf4j.object.ProgramSpec;
-import io.bpf4j.object.Reference;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -99,33 +96,17 @@ public final class VmObject implements AutoCloseable {
      * kernel symbols are refused, weak ones load as NULL (as with libbpf).
      */
     static byte[] linked(ObjectSpec spec, ProgramSpec p, ToIntFunction<String> mapFd) {
-        List<Instruction> insns = new ArrayList<>(p.instructions());
-        SlotMap slots = SlotMap.of(insns);
-        for (Reference ref : p.references()) {
-            int index = slots.index(ref.slot());
-            if (!(insns.get(index) instanceof Instruction.LoadImm64 ld)) {
-                if (ref instanceof Reference.Extern e && e.function()) {
-                    throw VmException.of(VmException.Kind.INVALID_PROGRAM, "program '" + p.name() + "' of " + spec.name()
-                            + " calls kernel function '" + e.name() + "', which the VM does not have");
-                }
-                throw VmException.of(VmException.Kind.INVALID_PROGRAM, "program '" + p.name() + "': slot " + ref.slot()
-                        + " is not a 64-bit load but has a reference " + ref);
+        return Instructions.encode(p.resolve(mapFd, (e, at) -> {
+            if (e.function()) {
+                throw VmException.of(VmException.Kind.INVALID_PROGRAM, "program '" + p.name() + "' of " + spec.name()
+                        + " calls kernel function '" + e.name() + "', which the VM does not have");
             }
-            insns.set(index, switch (ref) {
-                case Reference.MapFd(int slot, String map) ->
-                        new Instruction.LoadImm64(ld.dst(), PseudoSource.MAP_FD, mapFd.applyAsInt(map));
-                case Reference.MapValue(int slot, String map, int offset) -> new Instruction.LoadImm64(ld.dst(),
-                        PseudoSource.MAP_VALUE, (long) offset << 32 | mapFd.applyAsInt(map) & 0xffff_ffffL);
-                case Reference.Extern(int slot, String symbol, boolean function, boolean weak) -> {
-                    if (!weak) {
-                        throw VmException.of(VmException.Kind.INVALID_PROGRAM, "program '" + p.name() + "' of "
-                                + spec.name() + " uses kernel symbol '" + symbol + "', which the VM does not have");
-                    }
-                    yield new Instruction.LoadImm64(ld.dst(), 0); // an unresolved weak symbol is NULL, as with libbpf
-                }
-            });
-        }
-        return Instructions.encode(insns, ByteOrder.LITTLE_ENDIAN);
+            if (!e.weak() || !(at instanceof Instruction.LoadImm64 ld)) {
+                throw VmException.of(VmException.Kind.INVALID_PROGRAM, "program '" + p.name() + "' of " + spec.name()
+                        + " uses kernel symbol '" + e.name() + "', which the VM does not have");
+            }
+            return new Instruction.LoadImm64(ld.dst(), 0); // an unresolved weak symbol is NULL, as with libbpf
+        }), ByteOrder.LITTLE_ENDIAN);
     }
 
     private static VmMap map(ObjectSpec spec, ProgramSpec p, Map<String, VmMap> maps, String name) {
@@ -139,33 +120,21 @@ public final class VmObject implements AutoCloseable {
 
     /** Program arrays and maps of maps start with the programs and maps the object names for their slots. */
     private static void fillSlots(ObjectSpec spec, MapSpec m, Map<String, VmMap> maps, Map<String, VmProgram> programs) {
-        List<String> slots = m.initialSlots();
-        for (int i = 0; i < slots.size(); i++) {
-            String target = slots.get(i);
-            if (target == null) {
-                continue;
+        Map<Integer, Integer> fds = m.initialSlotFds(name -> programs.containsKey(name) ? programs.get(name).fd() : -1, name -> {
+            VmMap inner = maps.get(name);
+            if (inner == null) {
+                throw new VmMapException("fill map '" + m.name() + "' of " + spec.name(), Errno.ENOENT,
+                        "a slot names map '" + name + "', which the object does not define");
             }
-            int fd;
-            if (m.type() == MapType.PROG_ARRAY) {
-                VmProgram program = programs.get(target);
-                if (program == null) {
-                    continue; // not loaded (autoload off): libbpf leaves the slot empty too
-                }
-                fd = program.fd();
-            } else {
-                VmMap inner = maps.get(target);
-                if (inner == null) {
-                    throw new VmMapException("fill map '" + m.name() + "' of " + spec.name(), Errno.ENOENT,
-                            "slot " + i + " names map '" + target + "', which the object does not define");
-                }
-                fd = inner.fd();
-            }
+            return inner.fd();
+        });
+        fds.forEach((slot, fd) -> {
             byte[] key = new byte[4];
             byte[] value = new byte[4];
-            Memory.putInt(key, 0, i);
+            Memory.putInt(key, 0, slot);
             Memory.putInt(value, 0, fd);
             maps.get(m.name()).update(key, value, BpfMap.UPDATE_ANY);
-        }
+        });
     }
 
     /** The object's name (its file name). */

@@ -68,7 +68,10 @@ final class KernelObject implements AutoCloseable {
     }
 
     private KernelMap create(MapSpec m) {
-        MapDefinition d = MapDefinition.of(m.type(), m.keySize(), m.valueSize(), m.maxEntries()).withFlags(m.flags())
+        // As libbpf: a perf event array without max_entries gets one slot per possible CPU.
+        int maxEntries = m.type() == io.bpf4j.MapType.PERF_EVENT_ARRAY && m.maxEntries() == 0
+                ? io.bpf4j.kernel.Kernel.possibleCpus() : m.maxEntries();
+        MapDefinition d = MapDefinition.of(m.type(), m.keySize(), m.valueSize(), maxEntries).withFlags(m.flags())
                 .withName(shortName(m.name()));
         if (m.innerMap() != null) {
             KernelMap template = create(m.innerMap());

@@ -8,7 +8,9 @@ import io.bpf4j.isa.Instructions;
 import io.bpf4j.isa.JumpOp;
 import io.bpf4j.isa.PseudoSource;
 import io.bpf4j.isa.Size;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -147,6 +149,17 @@ public final class Asm {
                 .movImm(1, 1)
                 .atomicAdd(Size.DW, 0, 1, 0)
                 .label(skipLabel);
+    }
+
+    /** {@code bpf_trace_printk(text)}, its format string built on the stack below r10 (clobbers r0 to r5). */
+    public Asm printk(String text) {
+        byte[] fmt = (text + "\0").getBytes(StandardCharsets.UTF_8);
+        int size = (fmt.length + 7) & ~7;
+        ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.nativeOrder()).put(fmt);
+        for (int off = 0; off < size; off += 8) {
+            ldImm64(1, b.getLong(off)).stx(Size.DW, R10, 1, -size + off);
+        }
+        return mov(1, R10).addImm(1, -size).movImm(2, fmt.length).call("trace_printk");
     }
 
     public List<Instruction> instructions() {
