@@ -295,18 +295,19 @@ public final class Bpf implements AutoCloseable {
     public <T> T global(String name, Class<T> type) {
         VariableSpec v = variable(name);
         Codec<T> c = TypeCodecs.of(type, btf(), v.typeId(), v.size(), "variable '" + name + "'");
-        byte[] data = map(v.map()).lookup(new byte[4]).orElseThrow();
-        return c.decode(MemorySegment.ofArray(data), v.offset());
+        return c.decode(object.globalData(v.map()), v.offset());
     }
 
     /** Sets global variable {@code name} ({@code .data} or {@code .bss}; {@code .rodata} is frozen: set it with the builder). */
     public <T> void setGlobal(String name, Class<T> type, T value) {
         VariableSpec v = variable(name);
         Codec<T> c = TypeCodecs.of(type, btf(), v.typeId(), v.size(), "variable '" + name + "'");
-        KernelMap m = map(v.map());
-        byte[] data = m.lookup(new byte[4]).orElseThrow();
-        c.encode(value, MemorySegment.ofArray(data), v.offset());
-        m.update(new byte[4], data, 0);
+        MemorySegment data = object.globalData(v.map());
+        if (data.isReadOnly()) {
+            throw new BpfException("variable '" + name + "' is in " + v.map() + ", which is frozen: set it before loading with "
+                    + "BpfBuilder.variable");
+        }
+        c.encode(value, data, v.offset());
     }
 
     private VariableSpec variable(String name) {
