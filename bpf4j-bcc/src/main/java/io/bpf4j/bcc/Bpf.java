@@ -165,21 +165,17 @@ public final class Bpf implements AutoCloseable {
     }
 
     /**
-     * Attaches {@code program} to {@code symbol} of {@code binary} (a path, or a library name such
-     * as {@code "c"} or {@code "libc.so.6"}), for process {@code pid} or all ({@code -1}).
+     * Attaches {@code program} to {@code symbol} of {@code binary} (a path, a program on the
+     * {@code PATH}, or a library file name such as {@code "libc.so.6"}), for process {@code pid}
+     * or all ({@code -1}).
      */
     public Link attachUprobe(String binary, String symbol, String program, int pid) {
-        return keep(UprobeLink.attach(typed(program, "a uprobe", ProgramType.KPROBE), library(binary), symbol, false, pid));
+        return keep(UprobeLink.attach(typed(program, "a uprobe", ProgramType.KPROBE), binary, symbol, false, pid));
     }
 
     /** As {@link #attachUprobe}, on the function's return. */
     public Link attachUretprobe(String binary, String symbol, String program, int pid) {
-        return keep(UprobeLink.attach(typed(program, "a uprobe", ProgramType.KPROBE), library(binary), symbol, true, pid));
-    }
-
-    /** BCC names libraries without their prefix: {@code "c"} is {@code libc.so.6}'s {@code libc}. */
-    private static String library(String binary) {
-        return binary.contains("/") || binary.contains(".so") ? binary : "lib" + binary + ".so";
+        return keep(UprobeLink.attach(typed(program, "a uprobe", ProgramType.KPROBE), binary, symbol, true, pid));
     }
 
     /** Attaches XDP program {@code program} to network device {@code device} in {@code mode}. */

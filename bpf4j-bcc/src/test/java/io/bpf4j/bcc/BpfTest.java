@@ -227,6 +227,102 @@ class BpfTest {
     }
 
     @Test
+    void uprobeAndUretprobeOnLibc() throws Exception {
+        String source = """
+                struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 1024); __type(key, u32); __type(value, u64); } calls SEC(".maps");
+                struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 1024); __type(key, u32); __type(value, u64); } returns SEC(".maps");
+
+                SEC("uprobe")
+                int entered(struct pt_regs *ctx)
+                {
+                    u32 pid = bpf_get_current_pid_tgid() >> 32;
+                    bpf4j_add(&calls, &pid, 1);
+                    return 0;
+                }
+
+                SEC("uretprobe")
+                int returned(struct pt_regs *ctx)
+                {
+                    u32 pid = bpf_get_current_pid_tgid() >> 32;
+                    bpf4j_add(&returns, &pid, 1);
+                    return 0;
+                }
+
+                char LICENSE[] SEC("license") = "GPL";
+                """;
+        try (Bpf bpf = Bpf.builder().source("uprobe.bpf.c", source).load()) {
+            bpf.attachUprobe("libc.so.6", "geteuid", "entered", -1);
+            bpf.attachUretprobe("libc.so.6", "geteuid", "returned", -1);
+            Process id = new ProcessBuilder("id", "-u").start(); // coreutils' id -u calls geteuid
+            id.getInputStream().readAllBytes();
+            id.waitFor();
+            int pid = (int) id.pid();
+            assertTrue(bpf.table("calls", Integer.class, Long.class).getOrDefault(pid, 0L) >= 1, "geteuid entered by " + pid);
+            assertEquals(bpf.table("calls", Integer.class, Long.class).get(pid), bpf.table("returns", Integer.class, Long.class).get(pid));
+        }
+    }
+
+    @Test
+    void perfEventOnEveryCpu() throws Exception {
+        String source = """
+                u64 samples = 0;
+                SEC("perf_event") int sample(struct bpf_perf_event_data *ctx) { __sync_fetch_and_add(&samples, 1); return 0; }
+                char LICENSE[] SEC("license") = "GPL";
+                """;
+        try (Bpf bpf = Bpf.builder().source("perf.bpf.c", source).load()) {
+            bpf.attachPerfEvent(io.bpf4j.kernel.PerfEventAttr.software(io.bpf4j.kernel.PerfEventAttr.COUNT_SW_CPU_CLOCK, 1000, true),
+                    "sample");
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (bpf.global("samples", Long.class) == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(bpf.global("samples", Long.class) > 0, "a 1000 Hz CPU clock sampled within 5 s");
+        }
+    }
+
+    @Test
+    void tcOnAVethInANetns() throws Exception {
+        String source = """
+                u64 udp = 0;
+                SEC("tc")
+                int count_udp(struct __sk_buff *skb)
+                {
+                    if (skb->protocol == bpf_htons(0x0800)) {
+                        u8 proto;
+                        if (!bpf_skb_load_bytes(skb, 14 + 9, &proto, 1) && proto == IPPROTO_UDP)
+                            __sync_fetch_and_add(&udp, 1);
+                    }
+                    return TC_ACT_OK;
+                }
+                char LICENSE[] SEC("license") = "GPL";
+                """;
+        try (io.bpf4j.kernel.testing.VethPair pair = io.bpf4j.kernel.testing.VethPair.create("bcctc");
+                Bpf bpf = Bpf.builder().source("tc.bpf.c", "#include <bpf/bpf_endian.h>\n#define TC_ACT_OK 0\n" + source).load()) {
+            pair.receiver().run(() -> bpf.attachTc(io.bpf4j.kernel.testing.VethPair.RECEIVER_DEV,
+                    io.bpf4j.kernel.TcxLink.Direction.INGRESS, "count_udp"));
+            byte[] frame = io.bpf4j.kernel.testing.Frames.udp(io.bpf4j.kernel.testing.VethPair.SENDER_MAC,
+                    io.bpf4j.kernel.testing.VethPair.RECEIVER_MAC, io.bpf4j.kernel.testing.VethPair.SENDER_IP,
+                    io.bpf4j.kernel.testing.VethPair.RECEIVER_IP, 1234, 9, new byte[20]);
+            pair.sender().run(() -> {
+                try (io.bpf4j.kernel.PacketSocket s = io.bpf4j.kernel.PacketSocket.open(
+                        io.bpf4j.kernel.NetDevice.of(io.bpf4j.kernel.testing.VethPair.SENDER_DEV))) {
+                    for (int i = 0; i < 3; i++) {
+                        s.send(frame);
+                    }
+                }
+            });
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (bpf.global("udp", Long.class) < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(3L, bpf.global("udp", Long.class));
+        }
+    }
+
+    /** A record whose components do not match the C struct. */
+    record WrongEvent(int pid, int parent, @CArray(16) String comm) {}
+
+    @Test
     void clearErrors() {
         try (Bpf bpf = Bpf.builder().source("exec_events.bpf.c", EXEC_EVENTS).load()) {
             BpfException wrongType = assertThrows(BpfException.class, () -> bpf.attachXdp("lo", "on_exec", io.bpf4j.kernel.XdpLink.Mode.GENERIC));
@@ -238,6 +334,8 @@ class BpfTest {
                     () -> bpf.table("execs", Long.class, Long.class));
             assertTrue(size.getMessage().contains("the key of map 'execs' has 4 bytes, but Long has 8"), size.getMessage());
             assertThrows(IllegalArgumentException.class, () -> bpf.attachTracepoint("sched_process_exec", "on_exec"));
+            RuntimeException wrong = assertThrows(RuntimeException.class, () -> bpf.struct("exec_event", WrongEvent.class));
+            assertTrue(wrong.getMessage().contains("parent"), "names the component that matches no member: " + wrong.getMessage());
         }
         CompileException e = assertThrows(CompileException.class, () -> Bpf.compile("SEC(\"xdp\") int f(struct xdp_md *c) { return c->x; }"));
         assertEquals(1, e.errors().getFirst().line());
