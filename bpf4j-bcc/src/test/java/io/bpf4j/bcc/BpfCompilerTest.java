@@ -142,6 +142,20 @@ class BpfCompilerTest {
     }
 
     @Test
+    void kernelBuildIdFromElfNotes() throws Exception {
+        // two notes: "Xen" (type 18) then "GNU" build id (type 3), as /sys/kernel/notes holds them
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(64).order(java.nio.ByteOrder.nativeOrder());
+        b.putInt(4).putInt(4).putInt(18).put("Xen\0".getBytes(StandardCharsets.US_ASCII)).putInt(7);
+        b.putInt(4).putInt(6).putInt(3).put("GNU\0".getBytes(StandardCharsets.US_ASCII)).put(new byte[] {1, 2, 3, 4, 5, (byte) 0xab, 0, 0});
+        assertEquals("0102030405ab", KernelBuild.buildId(java.util.Arrays.copyOf(b.array(), b.position())));
+        assertEquals("", KernelBuild.buildId(new byte[] {1, 2, 3}));
+        if (Files.isReadable(Path.of("/sys/kernel/notes"))) {
+            String ours = KernelBuild.buildId(Files.readAllBytes(Path.of("/sys/kernel/notes")));
+            assertTrue(ours.isEmpty() || ours.matches("[0-9a-f]{2,}"), ours);
+        }
+    }
+
+    @Test
     void makeDependencies() {
         assertEquals(List.of("a.c", "/x/b\\c.h", "my dir/c.h", "$d.h"),
                 BpfCompiler.makeDependencies("out.o: a.c /x/b\\c.h \\\n  my\\ dir/c.h $$d.h\n"));
