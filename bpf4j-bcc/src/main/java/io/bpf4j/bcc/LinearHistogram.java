@@ -13,7 +13,7 @@ import java.util.Arrays;
  * System.out.print(h.format("queue length"));
  * }</pre>
  */
-public final class LinearHistogram {
+public final class LinearHistogram extends Histogram {
     /** BCC's limit on linear slots. */
     public static final int MAX_SLOTS = 1025;
 
@@ -40,23 +40,13 @@ public final class LinearHistogram {
         return slot < counts.length ? counts[slot] : 0;
     }
 
-    /** A copy of the counts, indexed by slot. */
-    public long[] counts() {
-        return counts.clone();
-    }
-
-    /** The histogram as BCC prints it, with {@code valType} heading the value column. */
-    public String format(String valType) {
-        return format(valType, false);
-    }
-
-    /** As {@link #format(String)}; with {@code stripLeadingZero}, empty slots before the first count are left out. */
-    public String format(String valType, boolean stripLeadingZero) {
-        return HistogramText.linear(counts, valType, stripLeadingZero);
+    @Override
+    long[] slots() {
+        return counts;
     }
 
     @Override
-    public String toString() {
-        return format("value");
+    String text(long[] slots, String valType, boolean stripLeadingZero) {
+        return HistogramText.linear(slots, valType, stripLeadingZero);
     }
 }

@@ -16,7 +16,7 @@ import java.util.Arrays;
  * //          0 -> 1          : 3        |****************************************|
  * }</pre>
  */
-public final class Log2Histogram {
+public final class Log2Histogram extends Histogram {
     /** Slots 0 to 64: enough for every unsigned 64-bit value. */
     public static final int SLOTS = 65;
 
@@ -50,23 +50,13 @@ public final class Log2Histogram {
         return Arrays.stream(counts).sum();
     }
 
-    /** A copy of the counts, indexed by slot. */
-    public long[] counts() {
-        return counts.clone();
-    }
-
-    /** The histogram as BCC prints it, with {@code valType} (e.g. {@code "usecs"}) heading the value column. */
-    public String format(String valType) {
-        return format(valType, false);
-    }
-
-    /** As {@link #format(String)}; with {@code stripLeadingZero}, empty slots before the first count are left out. */
-    public String format(String valType, boolean stripLeadingZero) {
-        return HistogramText.log2(counts, valType, stripLeadingZero);
+    @Override
+    long[] slots() {
+        return counts;
     }
 
     @Override
-    public String toString() {
-        return format("value");
+    String text(long[] slots, String valType, boolean stripLeadingZero) {
+        return HistogramText.log2(slots, valType, stripLeadingZero);
     }
 }
