@@ -223,6 +223,20 @@ class BpfTest {
             }
             assertTrue(seen != null, "no trace line of ours within 10 s");
             assertEquals("bpf_trace_printk", seen.function());
+
+            // trace_print: raw lines until stopped
+            ByteArrayOutputStream printed = new ByteArrayOutputStream();
+            StopSignal stop = StopSignal.manual();
+            Thread printer = Thread.ofPlatform().start(() -> bpf.tracePrint(new PrintStream(printed, true, StandardCharsets.UTF_8), stop));
+            long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!printed.toString(StandardCharsets.UTF_8).contains(marker + " exec of ") && System.nanoTime() < until) {
+                new ProcessBuilder("/bin/true").start().waitFor();
+                Thread.sleep(100);
+            }
+            stop.stop();
+            printer.join();
+            assertTrue(printed.toString(StandardCharsets.UTF_8).contains(": bpf_trace_printk: " + marker + " exec of "),
+                    "trace_print's raw lines: " + printed);
         }
     }
 
