@@ -21,7 +21,8 @@ import picocli.CommandLine.Parameters;
         name = "prog",
         description = {"Inspect loaded programs, as bpftool prog does.",
             "  PROG := { id PROG_ID | pinned FILE | tag PROG_TAG | name PROG_NAME }"},
-        subcommands = {ProgCommand.Show.class, ProgCommand.Dump.class, ProgCommand.Pin.class, ProgRun.class, ProgTracelogCommand.class,
+        subcommands = {ProgCommand.Show.class, ProgCommand.Dump.class, ProgCommand.Pin.class, ProgLoadCommand.Load.class,
+            ProgLoadCommand.LoadAll.class, ProgRun.class, ProgTracelogCommand.class,
             ProgAttachCommand.Attach.class, ProgAttachCommand.Detach.class, CommandLine.HelpCommand.class})
 final class ProgCommand implements Runnable {
     @CommandLine.Spec

@@ -6,6 +6,9 @@ import io.bpf4j.TestRun;
 import io.bpf4j.TestRunResult;
 import io.bpf4j.btf.CoreTarget;
 import io.bpf4j.kernel.BpfSyscallException;
+import io.bpf4j.kernel.Kernel;
+import io.bpf4j.kernel.KernelBackend;
+import io.bpf4j.kernel.KernelCollection;
 import io.bpf4j.kernel.KernelProgram;
 import io.bpf4j.object.ObjectSpec;
 import io.bpf4j.object.ProgramSpec;
@@ -27,15 +30,16 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code bpf4j prog run}: bpftool's test run of a loaded program, and of a program of an
- * object file, which runs in bpf4j's VM (no privileges needed).
+ * object file, loaded into the kernel where BPF is allowed, else run in bpf4j's VM.
  */
 @Command(
         name = "run",
         description = {
             "Run a program once or REPEAT times on the given input (BPF_PROG_TEST_RUN) and print",
             "what bpftool prints: data or context out as a hex dump for FILE '-', then",
-            "'Return value: N, duration: Mns'. PROG is a loaded program; OBJ an object file,",
-            "whose program (the only runnable one, or 'program NAME') runs in bpf4j's userspace VM,",
+            "'Return value: N, duration: Mns'. PROG is a loaded program; OBJ an object file, whose",
+            "program (the only runnable one, or 'program NAME') is loaded with its maps as libbpf loads",
+            "it and runs in the kernel where BPF is allowed, else (or with --vm) in bpf4j's userspace VM;",
             "relocated for the running kernel's BTF when there is one (--btf to choose another).",
             "FILE '-' means standard input for data_in and ctx_in, standard output for the outputs."
         })
@@ -58,8 +62,7 @@ final class ProgRun implements Callable<Integer> {
         "[ctx_in FILE [ctx_out FILE [ctx_size_out M]]] [repeat N]"})
     List<String> args = new ArrayList<>();
 
-    @Option(names = "--vm", description = "Run an object's program in the VM even where the kernel allows BPF (the default "
-            + "for object files).")
+    @Option(names = "--vm", description = "Run an object's program in bpf4j's VM even where the kernel allows BPF.")
     boolean vm;
 
     @Option(names = "--btf", paramLabel = "FILE", description = "BTF to CO-RE-relocate an object for, or 'none' "
@@ -92,6 +95,8 @@ final class ProgRun implements Callable<Integer> {
             } catch (BpfSyscallException e) {
                 throw new BpfException("failed to run program: " + Bpftool.strerror(e));
             }
+        } else if (!vm && Kernel.availability().available()) {
+            result = runInKernel(Path.of(args.get(0)), programName, run);
         } else {
             result = runInVm(Path.of(args.get(0)), programName, run);
         }
@@ -185,7 +190,8 @@ final class ProgRun implements Callable<Integer> {
         return n;
     }
 
-    private TestRunResult runInVm(Path file, String programName, TestRun run) throws IOException {
+    /** The object with only the program to run (named, or the only runnable one) loading. */
+    private static ObjectSpec onlyProgram(Path file, String programName) {
         ObjectSpec spec;
         try {
             spec = ObjectSpec.read(file);
@@ -196,9 +202,27 @@ final class ProgRun implements Callable<Integer> {
         for (ProgramSpec p : spec.programs()) {
             spec = spec.withAutoload(p.name(), p.name().equals(chosen.name()));
         }
+        return spec;
+    }
+
+    private TestRunResult runInKernel(Path file, String programName, TestRun run) {
+        ObjectSpec spec = onlyProgram(file, programName);
+        KernelBackend kernel = KernelBackend.create();
+        if (btf != null && !"none".equals(btf)) {
+            kernel = kernel.withCoreTarget(CoreTarget.read(Path.of(btf)));
+        }
+        try (KernelCollection object = kernel.load(spec)) {
+            return object.programs().values().iterator().next().testRun(run);
+        } catch (BpfSyscallException e) {
+            throw new BpfException("failed to run program: " + Bpftool.strerror(e));
+        }
+    }
+
+    private TestRunResult runInVm(Path file, String programName, TestRun run) {
+        ObjectSpec spec = onlyProgram(file, programName);
         CoreTarget target = coreTarget();
         try (Vm machine = Vm.create(); VmObject object = target == null ? machine.load(spec) : machine.load(spec, target)) {
-            return object.program(chosen.name()).orElseThrow().testRun(run);
+            return object.programs().values().iterator().next().testRun(run);
         }
     }
 

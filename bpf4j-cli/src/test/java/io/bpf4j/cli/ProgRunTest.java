@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code bpf4j prog run} against {@code bpftool prog run} on the same program: a program
  * bpftool loads and pins runs in the kernel through both tools, and the same program of the
- * object file runs in bpf4j's VM; all three print the same, durations aside. Usage errors
+ * object file runs in the kernel and (--vm) in bpf4j's VM; all three print the same, durations aside. Usage errors
  * read as bpftool's do.
  */
 @KernelTest
@@ -108,9 +108,12 @@ class ProgRunTest {
         }) {
             String expected = bpftool(withPrefix(List.of("prog", "run", "pinned", pinned.toString()), tail).toArray(String[]::new));
             String kernel = bpf4j(withPrefix(List.of("prog", "run", "pinned", pinned.toString()), tail).toArray(String[]::new));
-            String vm = bpf4j(withPrefix(List.of("prog", "run", OBJECT.toString(), "program", "sieve"), tail)
+            String object = bpf4j(withPrefix(List.of("prog", "run", OBJECT.toString(), "program", "sieve"), tail)
+                    .toArray(String[]::new));
+            String vm = bpf4j(withPrefix(List.of("prog", "run", "--vm", OBJECT.toString(), "program", "sieve"), tail)
                     .toArray(String[]::new));
             assertEquals(expected, kernel, "kernel, " + String.join(" ", tail));
+            assertEquals(expected, object, "object loaded into the kernel, " + String.join(" ", tail));
             if (!expected.startsWith("Error: failed to run program")) {
                 assertEquals(expected, vm, "VM, " + String.join(" ", tail));
             }
@@ -124,6 +127,8 @@ class ProgRunTest {
         assertEquals(expected.strip(), bpf4j("prog", "run", "-j", "pinned", pinned.toString(), "data_in", packet.toString(),
                 "data_out", "-").strip());
         assertEquals(expected.strip(), bpf4j("prog", "run", "-j", OBJECT.toString(), "program", "sieve", "data_in",
+                packet.toString(), "data_out", "-").strip());
+        assertEquals(expected.strip(), bpf4j("prog", "run", "-j", "--vm", OBJECT.toString(), "program", "sieve", "data_in",
                 packet.toString(), "data_out", "-").strip());
     }
 

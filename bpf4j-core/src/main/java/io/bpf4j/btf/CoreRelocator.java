@@ -187,6 +187,23 @@ public final class CoreRelocator {
         return calcRelo(prog, relo, reloIndex, localSpec, null);
     }
 
+    /**
+     * Whether local type {@code localId} is compatible with type {@code targetId} of {@code targetBtf}
+     * as libbpf's {@code bpf_core_types_are_compat} decides for {@code __ksym} externs.
+     */
+    public boolean typesCompatible(int localId, Btf targetBtf, int targetId) {
+        return typesAreCompat(local, localId, targetBtf, targetId, RECURSION_LEVEL) > 0;
+    }
+
+    /**
+     * The relocation as libbpf names it in errors, e.g. {@code <byte_off> [77] struct inet_sock.freebind
+     * (0:14 @ offset 792.2)}; the raw access string if it cannot be parsed.
+     */
+    public String describe(String prog, CoreRelo relo) {
+        CoreSpec spec = new CoreSpec();
+        return spec.parse(prog, local, relo, line -> {}) == 0 ? spec.format() : "[" + relo.typeId() + "] + " + relo.accessString();
+    }
+
     // ---- matching (relo_core.c) ----
 
     private int typesAreCompat(Btf lb, int localId, Btf tb, int targId, int level) {

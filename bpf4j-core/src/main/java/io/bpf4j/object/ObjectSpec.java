@@ -201,6 +201,18 @@ public final class ObjectSpec {
         return with(functions, programs, newMaps, variables);
     }
 
+    /**
+     * This object with {@code program} in place of the program of the same name (another
+     * type or attach type, as {@code bpftool prog load ... type T} sets them).
+     *
+     * @throws IllegalArgumentException if there is no such program
+     */
+    public ObjectSpec withProgram(ProgramSpec program) {
+        List<ProgramSpec> newPrograms = new ArrayList<>(programs);
+        newPrograms.set(indexOf(programs.stream().map(ProgramSpec::name).toList(), program.name(), "program"), program);
+        return with(functions, newPrograms, maps, variables);
+    }
+
     /** This object with program {@code programName} loaded or not. */
     public ObjectSpec withAutoload(String programName, boolean autoload) {
         List<ProgramSpec> newPrograms = new ArrayList<>(programs);

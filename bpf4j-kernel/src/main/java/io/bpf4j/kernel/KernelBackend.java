@@ -1,74 +1,69 @@
 package io.bpf4j.kernel;
 
 import io.bpf4j.BpfBackend;
-import io.bpf4j.BpfCollection;
 import io.bpf4j.btf.CoreTarget;
 import io.bpf4j.object.ObjectSpec;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
- * The running kernel as a {@link BpfBackend}: an object's maps are created (global data
- * holding its initial bytes, {@code .rodata} frozen, maps pinned by name reused or pinned),
- * its programs' map references resolved and its programs verified and loaded; attaching goes
- * through this module's link classes, by the program's section or to a network device.
- *
- * <p>An object with CO-RE relocations is relocated against the running kernel's BTF first, as
- * libbpf does ({@link ObjectSpec#relocate}). Maps and programs load without the object's BTF,
- * so features that need it (spin locks, timers, kptrs in map values; global functions;
- * freplace, struct_ops) and {@code .ksyms} and {@code .kconfig} externs are refused with the
- * reason.
+ * The Linux kernel as a {@link BpfBackend}: loads whole objects as libbpf's
+ * {@code bpf_object__load} does (BTF sanitized for this kernel, maps created or reused from
+ * their pins, global data filled and {@code .rodata} frozen, CO-RE against the kernel's BTF,
+ * {@code __kconfig} and {@code __ksym} externs resolved, every autoloading program verified
+ * and loaded with its BTF info). Immutable: the {@code with...} methods return a changed copy.
  *
  * <pre>{@code
- * try (XdpCounter skel = XdpCounter.open().load(KernelBackend.create())) {
+ * try (XdpCounter skel = XdpCounter.open().load(KernelBackend.create())) {   // a generated skeleton
  *     skel.progs().countPackets().attach("eth0");
  * }
+ * KernelBackend kernel = KernelBackend.create().withPinRoot(Path.of("/sys/fs/bpf/myapp")).withLog(System.err::println);
+ * try (KernelCollection c = kernel.load(ObjectSpec.read(Path.of("xdp_counter.bpf.o")))) {
+ *     try (BpfLink link = c.attach("count_packets", "eth0")) { ... }
+ * }
  * }</pre>
+ *
+ * @param pinRoot where maps declared {@code LIBBPF_PIN_BY_NAME} are pinned and reused (libbpf's {@code pin_root_path})
+ * @param coreTarget BTF to CO-RE-relocate for, or null for the running kernel's
+ * @param log receives libbpf-style debug lines of what the loader does
  */
-public final class KernelBackend implements BpfBackend {
-    /** Where maps with {@code LIBBPF_PIN_BY_NAME} are pinned by default, as libbpf pins them. */
+public record KernelBackend(Path pinRoot, CoreTarget coreTarget, Consumer<String> log) implements BpfBackend {
+    /** libbpf's default {@code pin_root_path}. */
     public static final Path DEFAULT_PIN_ROOT = Path.of("/sys/fs/bpf");
 
-    private final Path pinRoot;
-
-    private KernelBackend(Path pinRoot) {
-        this.pinRoot = pinRoot;
+    public KernelBackend {
+        Objects.requireNonNull(pinRoot, "pinRoot");
+        Objects.requireNonNull(log, "log");
     }
 
-    /** The kernel, pinning under {@link #DEFAULT_PIN_ROOT}. */
+    /** Pins under /sys/fs/bpf, the running kernel's BTF, no log. */
     public static KernelBackend create() {
-        return new KernelBackend(DEFAULT_PIN_ROOT);
+        return new KernelBackend(DEFAULT_PIN_ROOT, null, line -> {});
     }
 
-    /** The kernel, pinning maps pinned by name under {@code root} instead. */
     public KernelBackend withPinRoot(Path root) {
-        return new KernelBackend(Objects.requireNonNull(root, "root"));
+        return new KernelBackend(root, coreTarget, log);
     }
 
-    public Path pinRoot() {
-        return pinRoot;
+    public KernelBackend withCoreTarget(CoreTarget target) {
+        return new KernelBackend(pinRoot, target, log);
     }
 
+    public KernelBackend withLog(Consumer<String> sink) {
+        return new KernelBackend(pinRoot, coreTarget, sink);
+    }
+
+    /**
+     * Loads {@code spec}: everything or nothing (on failure what was created is released
+     * and pins made by this load are removed).
+     *
+     * @throws VerifierException when the verifier refuses a program (poisoned CO-RE
+     *     instructions named by the relocation that failed)
+     * @throws io.bpf4j.BpfException naming the map, program or extern that failed
+     */
     @Override
-    public BpfCollection load(ObjectSpec spec) {
-        boolean core = spec.btfExt().map(e -> !e.coreRelos().isEmpty()).orElse(false);
-        return KernelCollection.load(core ? spec.relocate(kernelTarget(), line -> { }).spec() : spec, pinRoot);
-    }
-
-    private static volatile CoreTarget kernelTarget;
-
-    /** The running kernel's BTF as a CO-RE target, read once (the same vmlinux the tracing targets come from). */
-    private static CoreTarget kernelTarget() {
-        CoreTarget t = kernelTarget;
-        if (t == null) {
-            t = CoreTarget.of(VmlinuxBtf.get());
-            kernelTarget = t;
-        }
-        return t;
-    }
-
-    @Override
-    public String toString() {
-        return "KernelBackend[pins under " + pinRoot + "]";
+    public KernelCollection load(ObjectSpec spec) {
+        return ObjectLoader.load(spec, this);
     }
 }

@@ -8,6 +8,7 @@ import io.bpf4j.kernel.sys.Bpf;
 import io.bpf4j.kernel.sys.BpfCmd;
 import io.bpf4j.kernel.sys.Errno;
 import io.bpf4j.kernel.sys.Fd;
+import io.bpf4j.kernel.sys.Layouts.ProgInfo;
 import io.bpf4j.kernel.sys.Layouts.ProgLoad;
 import io.bpf4j.kernel.sys.Layouts.Test;
 import java.lang.foreign.Arena;
@@ -33,17 +34,27 @@ public final class KernelProgram extends KernelObject implements BpfProgram {
     private final String name;
     private final String verifierLog;
 
-    private KernelProgram(Fd fd, ProgramInfo info, String verifierLog) {
+    private KernelProgram(Fd fd, int id, int typeId, String name, String verifierLog) {
         super(fd);
         this.verifierLog = verifierLog;
-        this.id = info.id();
-        this.typeId = info.typeId();
-        this.name = info.name();
+        this.id = id;
+        this.typeId = typeId;
+        this.name = name;
     }
 
-    /** Takes ownership of {@code fd}, an open program; closes it if its info cannot be read. */
+    /**
+     * Takes ownership of {@code fd}, an open program; closes it if its info cannot be read.
+     * Only the fixed part of the info is read: the instruction dumps cost time that loading many
+     * programs should not pay ({@link #info()} reads them when asked).
+     */
     static KernelProgram adopt(Fd fd, String verifierLog) {
-        return closingOnFailure(fd, f -> new KernelProgram(f, ProgramInfo.of(f.get(), "read program info"), verifierLog));
+        return closingOnFailure(fd, f -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment s = arena.allocate(ProgInfo.SIZE, 8);
+                Sys.info(f.get(), s, "read program info");
+                return new KernelProgram(f, ProgInfo.ID.get(s), ProgInfo.TYPE.get(s), ProgInfo.NAME.getString(s), verifierLog);
+            }
+        });
     }
 
     /**
@@ -57,6 +68,7 @@ public final class KernelProgram extends KernelObject implements BpfProgram {
             MemorySegment license = arena.allocateFrom(d.license(), StandardCharsets.UTF_8);
             MemorySegment funcInfo = copy(arena, d.funcInfo());
             MemorySegment lineInfo = copy(arena, d.lineInfo());
+            MemorySegment fdArray = d.fdArray().length == 0 ? MemorySegment.NULL : arena.allocateFrom(ValueLayout.JAVA_INT, d.fdArray());
             MemorySegment attr = Sys.attr(arena, ProgLoad.SIZE);
             KernelLog.Outcome o = KernelLog.load((level, buffer, trueSize) -> {
                 attr.fill((byte) 0);
@@ -85,6 +97,7 @@ public final class KernelProgram extends KernelObject implements BpfProgram {
                 }
                 ProgLoad.ATTACH_BTF_ID.set(attr, d.attachBtfId());
                 ProgLoad.ATTACH_PROG_FD.set(attr, d.attachFd());
+                ProgLoad.FD_ARRAY.set(attr, fdArray);
                 long r = Bpf.call(BpfCmd.PROG_LOAD, attr);
                 trueSize[0] = ProgLoad.LOG_TRUE_SIZE.get(attr);
                 return r;

@@ -28,6 +28,7 @@ import java.util.Objects;
  * @param attachBtfId      for tracing, LSM and struct_ops programs: the BTF id of the target
  * @param attachFd         the attach target's BTF object fd (kernel module BTF) or program fd (freplace); 0 for vmlinux
  * @param logLevel         0: a log only to explain a failure; 1, 2 (with 4 for stats): always keep the verifier's log
+ * @param fdArray          BTF object fds that kfunc calls name by index in their {@code off} field (module kfuncs); index 0 unused
  */
 public record ProgramDefinition(
         ProgramType type,
@@ -45,7 +46,8 @@ public record ProgramDefinition(
         int attachBtfId,
         int attachFd,
         int ifindex,
-        int logLevel) {
+        int logLevel,
+        int[] fdArray) {
 
     public static final int STRICT_ALIGNMENT = 1;
     public static final int ANY_ALIGNMENT = 1 << 1;
@@ -65,6 +67,7 @@ public record ProgramDefinition(
         Objects.requireNonNull(license, "license");
         Objects.requireNonNull(funcInfo, "funcInfo");
         Objects.requireNonNull(lineInfo, "lineInfo");
+        Objects.requireNonNull(fdArray, "fdArray");
         if (instructions.length == 0 || instructions.length % INSN_SIZE != 0) {
             throw new BpfFormatException("program '" + name + "': " + instructions.length
                     + " bytes of instructions is not a positive multiple of " + INSN_SIZE);
@@ -84,7 +87,7 @@ public record ProgramDefinition(
     /** A program with no BTF, flags or attach target. */
     public static ProgramDefinition of(ProgramType type, String name, byte[] instructions, String license) {
         return new ProgramDefinition(type, name, instructions.clone(), license, 0, 0, 0, 0, new byte[0], 0, new byte[0],
-                0, 0, 0, 0, 0);
+                0, 0, 0, 0, 0, new int[0]);
     }
 
     /** A program of {@code instructions}, encoded in this machine's byte order. */
@@ -99,17 +102,17 @@ public record ProgramDefinition(
 
     public ProgramDefinition withExpectedAttachType(AttachType t) {
         return new ProgramDefinition(type, name, instructions, license, t.id(), kernVersion, flags, btfFd, funcInfo,
-                funcInfoRecordSize, lineInfo, lineInfoRecordSize, attachBtfId, attachFd, ifindex, logLevel);
+                funcInfoRecordSize, lineInfo, lineInfoRecordSize, attachBtfId, attachFd, ifindex, logLevel, fdArray);
     }
 
     public ProgramDefinition withKernVersion(int version) {
         return new ProgramDefinition(type, name, instructions, license, expectedAttachType, version, flags, btfFd,
-                funcInfo, funcInfoRecordSize, lineInfo, lineInfoRecordSize, attachBtfId, attachFd, ifindex, logLevel);
+                funcInfo, funcInfoRecordSize, lineInfo, lineInfoRecordSize, attachBtfId, attachFd, ifindex, logLevel, fdArray);
     }
 
     public ProgramDefinition withFlags(int newFlags) {
         return new ProgramDefinition(type, name, instructions, license, expectedAttachType, kernVersion, newFlags, btfFd,
-                funcInfo, funcInfoRecordSize, lineInfo, lineInfoRecordSize, attachBtfId, attachFd, ifindex, logLevel);
+                funcInfo, funcInfoRecordSize, lineInfo, lineInfoRecordSize, attachBtfId, attachFd, ifindex, logLevel, fdArray);
     }
 
     /** BTF with the program's functions and source lines, as {@code .BTF.ext} gives them. */
@@ -117,22 +120,28 @@ public record ProgramDefinition(
             int lineInfoRecSize) {
         return new ProgramDefinition(type, name, instructions, license, expectedAttachType, kernVersion, flags, btf.fd(),
                 funcInfoRecords.clone(), funcInfoRecSize, lineInfoRecords.clone(), lineInfoRecSize, attachBtfId,
-                attachFd, ifindex, logLevel);
+                attachFd, ifindex, logLevel, fdArray);
     }
 
     /** Attaches to BTF type {@code btfId} of vmlinux ({@code targetFd} 0), a module's BTF, or a program (freplace). */
     public ProgramDefinition withAttachTarget(int btfId, int targetFd) {
         return new ProgramDefinition(type, name, instructions, license, expectedAttachType, kernVersion, flags, btfFd,
-                funcInfo, funcInfoRecordSize, lineInfo, lineInfoRecordSize, btfId, targetFd, ifindex, logLevel);
+                funcInfo, funcInfoRecordSize, lineInfo, lineInfoRecordSize, btfId, targetFd, ifindex, logLevel, fdArray);
     }
 
     public ProgramDefinition withLogLevel(int level) {
         return new ProgramDefinition(type, name, instructions, license, expectedAttachType, kernVersion, flags, btfFd,
-                funcInfo, funcInfoRecordSize, lineInfo, lineInfoRecordSize, attachBtfId, attachFd, ifindex, level);
+                funcInfo, funcInfoRecordSize, lineInfo, lineInfoRecordSize, attachBtfId, attachFd, ifindex, level, fdArray);
+    }
+
+    /** Module BTF fds for kfunc calls whose {@code off} indexes them. */
+    public ProgramDefinition withFdArray(int[] fds) {
+        return new ProgramDefinition(type, name, instructions, license, expectedAttachType, kernVersion, flags, btfFd,
+                funcInfo, funcInfoRecordSize, lineInfo, lineInfoRecordSize, attachBtfId, attachFd, ifindex, logLevel, fds.clone());
     }
 
     public ProgramDefinition withIfindex(int index) {
         return new ProgramDefinition(type, name, instructions, license, expectedAttachType, kernVersion, flags, btfFd,
-                funcInfo, funcInfoRecordSize, lineInfo, lineInfoRecordSize, attachBtfId, attachFd, index, logLevel);
+                funcInfo, funcInfoRecordSize, lineInfo, lineInfoRecordSize, attachBtfId, attachFd, index, logLevel, fdArray);
     }
 }

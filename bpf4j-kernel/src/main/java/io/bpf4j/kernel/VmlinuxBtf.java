@@ -3,6 +3,7 @@ package io.bpf4j.kernel;
 import io.bpf4j.BpfException;
 import io.bpf4j.btf.Btf;
 import io.bpf4j.btf.BtfKind;
+import io.bpf4j.btf.CoreTarget;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -11,26 +12,31 @@ import java.util.Optional;
 /** The running kernel's own BTF ({@code /sys/kernel/btf/vmlinux}), read once, for the BTF ids of attach targets. */
 final class VmlinuxBtf {
     static final Path PATH = Path.of("/sys/kernel/btf/vmlinux");
-    private static volatile Btf btf;
+    private static volatile CoreTarget target;
 
     private VmlinuxBtf() {}
 
-    static Btf get() {
-        Btf b = btf;
-        if (b == null) {
+    /** The running kernel as a CO-RE target (vmlinux, and its modules when needed), read once. */
+    static CoreTarget target() {
+        CoreTarget t = target;
+        if (t == null) {
             synchronized (VmlinuxBtf.class) {
-                b = btf;
-                if (b == null) {
+                t = target;
+                if (t == null) {
                     if (!Files.isReadable(PATH)) {
                         throw new UnsupportedFeatureException("this kernel exposes no BTF (" + PATH
-                                + " is missing): BTF-typed attach points need CONFIG_DEBUG_INFO_BTF");
+                                + " is missing): CO-RE, kernel symbols and BTF-typed attach points need CONFIG_DEBUG_INFO_BTF");
                     }
-                    b = Btf.read(PATH, null);
-                    btf = b;
+                    t = CoreTarget.kernel();
+                    target = t;
                 }
             }
         }
-        return b;
+        return t;
+    }
+
+    static Btf get() {
+        return target().main();
     }
 
     /** The id of kernel function {@code name}, if the kernel's BTF describes it. */
