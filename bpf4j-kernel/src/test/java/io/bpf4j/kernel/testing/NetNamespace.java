@@ -1,16 +1,14 @@
 package io.bpf4j.kernel.testing;
 
-import io.bpf4j.kernel.sys.Fd;
-import io.bpf4j.kernel.sys.Posix;
+import io.bpf4j.kernel.NetNamespaces;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A network namespace made with {@code ip netns add} for one test and deleted (with its
@@ -84,42 +82,7 @@ public final class NetNamespace implements AutoCloseable {
 
     /** Calls {@code task} on a new thread inside the namespace and returns its result; its exceptions are rethrown. */
     public <T> T run(Callable<T> task) {
-        AtomicReference<T> result = new AtomicReference<>();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread t = Thread.ofPlatform().name("netns-" + name).start(() -> {
-            int fd = Posix.open(path(), Posix.O_RDONLY | Posix.O_CLOEXEC);
-            if (fd < 0) {
-                failure.set(new IllegalStateException("cannot open " + path() + ": errno " + -fd));
-                return;
-            }
-            try (Fd ns = new Fd(fd)) {
-                int r = Posix.setns(ns.get(), Posix.CLONE_NEWNET);
-                if (r < 0) {
-                    failure.set(new IllegalStateException("setns " + path() + ": errno " + -r));
-                    return;
-                }
-                result.set(task.call());
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        });
-        try {
-            t.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
-        Throwable f = failure.get();
-        if (f instanceof RuntimeException r) {
-            throw r;
-        }
-        if (f instanceof Error err) {
-            throw err;
-        }
-        if (f != null) {
-            throw new IllegalStateException(new ExecutionException(f));
-        }
-        return result.get();
+        return NetNamespaces.call(Path.of(path()), task);
     }
 
     /** Runs {@code task} inside the namespace. */
