@@ -65,20 +65,7 @@ public enum AttachType {
     TRACE_KPROBE_SESSION(56),
     TRACE_UPROBE_SESSION(57);
 
-    private static final AttachType[] BY_ID;
-
-    static {
-        int max = 0;
-        for (AttachType t : values()) {
-            max = Math.max(max, t.id);
-        }
-        BY_ID = new AttachType[max + 1];
-        for (AttachType t : values()) {
-            if (BY_ID[t.id] == null) { // of aliases, the first (current) name wins
-                BY_ID[t.id] = t;
-            }
-        }
-    }
+    private static final AttachType[] BY_ID = KernelEnums.byId(values(), AttachType::id);
 
     private final int id;
 
@@ -93,7 +80,7 @@ public enum AttachType {
 
     /** The name bpftool prints, e.g. {@code cgroup_inet_egress}. */
     public String bpftoolName() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return KernelEnums.bpftoolName(this);
     }
 
     /** The kernel's C name, e.g. {@code BPF_CGROUP_INET_EGRESS}. */
@@ -103,6 +90,6 @@ public enum AttachType {
 
     /** The constant with kernel number {@code id}, if this build knows it. */
     public static Optional<AttachType> ofId(int id) {
-        return id >= 0 && id < BY_ID.length ? Optional.ofNullable(BY_ID[id]) : Optional.empty();
+        return KernelEnums.ofId(BY_ID, id);
     }
 }

@@ -22,20 +22,7 @@ public enum LinkType {
     NETKIT(13),
     SOCKMAP(14);
 
-    private static final LinkType[] BY_ID;
-
-    static {
-        int max = 0;
-        for (LinkType t : values()) {
-            max = Math.max(max, t.id);
-        }
-        BY_ID = new LinkType[max + 1];
-        for (LinkType t : values()) {
-            if (BY_ID[t.id] == null) { // of aliases, the first (current) name wins
-                BY_ID[t.id] = t;
-            }
-        }
-    }
+    private static final LinkType[] BY_ID = KernelEnums.byId(values(), LinkType::id);
 
     private final int id;
 
@@ -50,7 +37,7 @@ public enum LinkType {
 
     /** The name bpftool prints, e.g. {@code raw_tracepoint}. */
     public String bpftoolName() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return KernelEnums.bpftoolName(this);
     }
 
     /** The kernel's C name, e.g. {@code BPF_LINK_TYPE_RAW_TRACEPOINT}. */
@@ -60,6 +47,6 @@ public enum LinkType {
 
     /** The constant with kernel number {@code id}, if this build knows it. */
     public static Optional<LinkType> ofId(int id) {
-        return id >= 0 && id < BY_ID.length ? Optional.ofNullable(BY_ID[id]) : Optional.empty();
+        return KernelEnums.ofId(BY_ID, id);
     }
 }

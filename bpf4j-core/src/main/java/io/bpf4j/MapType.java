@@ -43,20 +43,7 @@ public enum MapType {
     CGRP_STORAGE(32),
     ARENA(33);
 
-    private static final MapType[] BY_ID;
-
-    static {
-        int max = 0;
-        for (MapType t : values()) {
-            max = Math.max(max, t.id);
-        }
-        BY_ID = new MapType[max + 1];
-        for (MapType t : values()) {
-            if (BY_ID[t.id] == null) { // of aliases, the first (current) name wins
-                BY_ID[t.id] = t;
-            }
-        }
-    }
+    private static final MapType[] BY_ID = KernelEnums.byId(values(), MapType::id);
 
     private final int id;
 
@@ -71,7 +58,7 @@ public enum MapType {
 
     /** The name bpftool prints, e.g. {@code hash}. */
     public String bpftoolName() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return KernelEnums.bpftoolName(this);
     }
 
     /** The kernel's C name, e.g. {@code BPF_MAP_TYPE_HASH}. */
@@ -81,6 +68,6 @@ public enum MapType {
 
     /** The constant with kernel number {@code id}, if this build knows it. */
     public static Optional<MapType> ofId(int id) {
-        return id >= 0 && id < BY_ID.length ? Optional.ofNullable(BY_ID[id]) : Optional.empty();
+        return KernelEnums.ofId(BY_ID, id);
     }
 }

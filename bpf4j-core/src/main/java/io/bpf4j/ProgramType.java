@@ -40,20 +40,7 @@ public enum ProgramType {
     SYSCALL(31),
     NETFILTER(32);
 
-    private static final ProgramType[] BY_ID;
-
-    static {
-        int max = 0;
-        for (ProgramType t : values()) {
-            max = Math.max(max, t.id);
-        }
-        BY_ID = new ProgramType[max + 1];
-        for (ProgramType t : values()) {
-            if (BY_ID[t.id] == null) { // of aliases, the first (current) name wins
-                BY_ID[t.id] = t;
-            }
-        }
-    }
+    private static final ProgramType[] BY_ID = KernelEnums.byId(values(), ProgramType::id);
 
     private final int id;
 
@@ -68,7 +55,7 @@ public enum ProgramType {
 
     /** The name bpftool prints, e.g. {@code socket_filter}. */
     public String bpftoolName() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return KernelEnums.bpftoolName(this);
     }
 
     /** The kernel's C name, e.g. {@code BPF_PROG_TYPE_SOCKET_FILTER}. */
@@ -78,6 +65,6 @@ public enum ProgramType {
 
     /** The constant with kernel number {@code id}, if this build knows it. */
     public static Optional<ProgramType> ofId(int id) {
-        return id >= 0 && id < BY_ID.length ? Optional.ofNullable(BY_ID[id]) : Optional.empty();
+        return KernelEnums.ofId(BY_ID, id);
     }
 }

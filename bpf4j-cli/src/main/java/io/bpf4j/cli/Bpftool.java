@@ -139,6 +139,24 @@ final class Bpftool {
         return mounts;
     }
 
+    /** The {@code pinned PATH} lines of object {@code id} in bpftool's plain show (with -f). */
+    static void plainPins(StringBuilder out, IdTable<String> pins, int id) {
+        for (String path : pins.get(id)) {
+            out.append("\n\tpinned ").append(path);
+        }
+    }
+
+    /** The {@code "pinned"} array of object {@code id} in bpftool's JSON show (with -f, when anything is pinned). */
+    static void jsonPins(JsonWriter w, IdTable<String> pins, int id) {
+        if (!pins.isEmpty()) {
+            w.name("pinned").startArray();
+            for (String path : pins.get(id)) {
+                w.value(path);
+            }
+            w.endArray();
+        }
+    }
+
     /** The error message bpftool gives for a failed call: the C library's text of the errno. */
     static String strerror(BpfSyscallException e) {
         return io.bpf4j.kernel.sys.Errno.message(e.errno());

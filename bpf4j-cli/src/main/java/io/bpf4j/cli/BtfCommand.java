@@ -19,13 +19,10 @@ import picocli.CommandLine.Parameters;
         name = "btf",
         description = "Inspect BTF type information, as bpftool btf does.",
         subcommands = {BtfCommand.Dump.class, BtfShowCommand.class, BtfBenchCommand.class, CommandLine.HelpCommand.class})
-final class BtfCommand implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
+final class BtfCommand extends CommandGroup {
     @Override
-    public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: try 'bpf4j btf dump file FILE'");
+    String example() {
+        return "bpf4j btf dump file FILE";
     }
 
     static final String VMLINUX = "/sys/kernel/btf/vmlinux";

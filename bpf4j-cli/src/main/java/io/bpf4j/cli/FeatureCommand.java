@@ -31,13 +31,10 @@ import picocli.CommandLine.Parameters;
         name = "feature",
         description = "Probe the kernel's BPF features, as bpftool feature does.",
         subcommands = {FeatureCommand.Probe.class, CommandLine.HelpCommand.class})
-final class FeatureCommand implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
+final class FeatureCommand extends CommandGroup {
     @Override
-    public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: try 'bpf4j feature probe'");
+    String example() {
+        return "bpf4j feature probe";
     }
 
     /** The kernel configuration options bpftool reports; only the last one is printed as a macro. */

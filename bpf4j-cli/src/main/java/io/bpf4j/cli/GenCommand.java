@@ -17,13 +17,10 @@ import picocli.CommandLine.Parameters;
         name = "gen",
         description = "Generate code from BPF object files.",
         subcommands = {GenCommand.Skeleton.class, CommandLine.HelpCommand.class})
-final class GenCommand implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
+final class GenCommand extends CommandGroup {
     @Override
-    public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: try 'bpf4j gen skeleton FILE --package P'");
+    String example() {
+        return "bpf4j gen skeleton FILE --package P";
     }
 
     @Command(name = "skeleton", description = {

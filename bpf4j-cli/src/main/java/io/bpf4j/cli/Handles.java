@@ -6,6 +6,7 @@ import io.bpf4j.btf.BtfType;
 import io.bpf4j.kernel.BpfSyscallException;
 import io.bpf4j.kernel.Kernel;
 import io.bpf4j.kernel.KernelBtf;
+import io.bpf4j.kernel.KernelLink;
 import io.bpf4j.kernel.KernelMap;
 import io.bpf4j.kernel.KernelProgram;
 import io.bpf4j.kernel.ProgramInfo;
@@ -17,8 +18,8 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * bpftool's object handles: {@code MAP := id ID | pinned FILE | name NAME} and
- * {@code PROG := id ID | pinned FILE | tag TAG | name NAME}. A name or tag may match
+ * bpftool's object handles: {@code MAP := id ID | pinned FILE | name NAME},
+ * {@code PROG := id ID | pinned FILE | tag TAG | name NAME} and {@code LINK := id ID | pinned FILE}. A name or tag may match
  * several objects; every opened object is the caller's to close.
  */
 final class Handles {
@@ -154,6 +155,24 @@ final class Handles {
     static Match<KernelProgram> program(List<String> args, int i) {
         Match<KernelProgram> m = programs(args, i);
         return new Match<>(List.of(single(m.objects(), "programs")), m.next());
+    }
+
+    /** {@code LINK := id ID | pinned FILE}: exactly one link. */
+    static Match<KernelLink> link(List<String> args, int i) {
+        String kw = need(args, i, "LINK");
+        String value = need(args, i + 1, kw);
+        if (Bpftool.isPrefix(kw, "id")) {
+            int id = parseId(value);
+            try {
+                return new Match<>(List.of(KernelLink.openById(id)), i + 2);
+            } catch (BpfSyscallException e) {
+                throw new BpfException("failed to get link with ID " + id + ": " + Bpftool.strerror(e));
+            }
+        }
+        if (Bpftool.isPrefix(kw, "pinned")) {
+            return new Match<>(List.of(KernelLink.openPinned(Path.of(value))), i + 2);
+        }
+        throw new BpfException("expected 'id' or 'pinned', got: '" + kw + "'?");
     }
 
     /**

@@ -9,7 +9,6 @@ import io.bpf4j.kernel.Kernel;
 import io.bpf4j.kernel.KernelLink;
 import io.bpf4j.kernel.KernelProgram;
 import io.bpf4j.kernel.LinkInfo;
-import io.bpf4j.kernel.sys.Errno;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +26,7 @@ import picocli.CommandLine.Parameters;
             "LINK := { id LINK_ID | pinned FILE }"},
         subcommands = {LinkCommand.Show.class, LinkCommand.Pin.class, LinkCommand.Detach.class,
             CommandLine.HelpCommand.class})
-final class LinkCommand implements Runnable {
+final class LinkCommand extends CommandGroup {
     /** The highest link type bpftool 7.1's libbpf (1.1) names; newer ones print as numbers. */
     static final int LIBBPF_1_1_LAST_LINK_TYPE = LinkType.STRUCT_OPS.id();
     /** The highest attach type libbpf 1.1 names. */
@@ -35,30 +34,9 @@ final class LinkCommand implements Runnable {
     /** The highest program type libbpf 1.1 names. */
     static final int LIBBPF_1_1_LAST_PROG_TYPE = ProgramType.SYSCALL.id();
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
     @Override
-    public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: try 'bpf4j link show'");
-    }
-
-    /** {@code LINK := id ID | pinned FILE}: the link, and the index after the handle. */
-    static KernelLink parse(List<String> args, int i) {
-        String kw = Handles.need(args, i, "LINK");
-        String value = Handles.need(args, i + 1, kw);
-        if (Bpftool.isPrefix(kw, "id")) {
-            int id = Handles.parseId(value);
-            try {
-                return KernelLink.openById(id);
-            } catch (BpfSyscallException e) {
-                throw new BpfException("failed to get link with ID " + id + ": " + Bpftool.strerror(e));
-            }
-        }
-        if (Bpftool.isPrefix(kw, "pinned")) {
-            return KernelLink.openPinned(Path.of(value));
-        }
-        throw new BpfException("expected 'id' or 'pinned', got: '" + kw + "'?");
+    String example() {
+        return "bpf4j link show";
     }
 
     @Command(name = "show", aliases = "list", description = "Show every link, or LINK.")
@@ -78,45 +56,9 @@ final class LinkCommand implements Runnable {
         @Override
         public Integer call() {
             IdTable<String> pins = bpffs ? Bpftool.pinnedPaths("bpf-link") : new IdTable<>();
-            List<KernelLink> links = new ArrayList<>();
-            boolean single = args.size() == 2;
-            if (single) {
-                links.add(parse(args, 0));
-            } else if (args.isEmpty()) {
-                for (int id : Kernel.linkIds()) {
-                    try {
-                        links.add(KernelLink.openById(id));
-                    } catch (BpfSyscallException e) {
-                        if (e.errno() != Errno.ENOENT) {
-                            throw new BpfException("can't get link by id (" + id + "): " + Bpftool.strerror(e));
-                        }
-                    }
-                }
-            } else {
-                throw new BpfException("too many arguments: " + String.join(" ", args));
-            }
             StringBuilder out = new StringBuilder();
-            try {
-                if (json.enabled()) {
-                    JsonWriter w = json.writer(out);
-                    if (!single) {
-                        w.startArray();
-                    }
-                    for (KernelLink l : links) {
-                        showJson(w, l.info(), pins);
-                    }
-                    if (!single) {
-                        w.endArray();
-                    }
-                    w.finish();
-                } else {
-                    for (KernelLink l : links) {
-                        showPlain(out, l.info(), pins);
-                    }
-                }
-            } finally {
-                Handles.closeAll(links);
-            }
+            Handles.show(out, json, Handles.select(args, Handles::link, Kernel.linkIds(), KernelLink::openById, "link"),
+                    (w, l) -> showJson(w, l.info(), pins), l -> showPlain(out, l.info(), pins));
             spec.commandLine().getOut().append(out).flush();
             return 0;
         }
@@ -170,9 +112,7 @@ final class LinkCommand implements Runnable {
                 }
                 default -> { }
             }
-            for (String path : pins.get(info.id())) {
-                out.append("\n\tpinned ").append(path);
-            }
+            Bpftool.plainPins(out, pins, info.id());
             out.append('\n');
         }
 
@@ -219,13 +159,7 @@ final class LinkCommand implements Runnable {
                 }
                 default -> { }
             }
-            if (!pins.isEmpty()) {
-                w.name("pinned").startArray();
-                for (String path : pins.get(info.id())) {
-                    w.value(path);
-                }
-                w.endArray();
-            }
+            Bpftool.jsonPins(w, pins, info.id());
             w.endObject();
         }
 
@@ -254,10 +188,10 @@ final class LinkCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try (KernelLink l = parse(args, 0)) {
+            try (KernelLink l = Handles.link(args, 0).objects().getFirst()) {
                 apply(l);
             }
-            return printNull(spec, json);
+            return json.printNull(spec);
         }
     }
 
@@ -285,17 +219,5 @@ final class LinkCommand implements Runnable {
                 throw new BpfException("failed link detach: " + Bpftool.strerror(e));
             }
         }
-    }
-
-    /** What bpftool prints on success with -j: {@code null}. */
-    static int printNull(CommandLine.Model.CommandSpec spec, JsonOptions json) {
-        if (json.enabled()) {
-            StringBuilder out = new StringBuilder();
-            JsonWriter w = json.writer(out);
-            w.nullValue();
-            w.finish();
-            spec.commandLine().getOut().append(out).flush();
-        }
-        return 0;
     }
 }

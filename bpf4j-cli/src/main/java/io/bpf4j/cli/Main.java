@@ -32,6 +32,7 @@ import picocli.CommandLine.Command;
             LinkCommand.class,
             FeatureCommand.class,
             GenCommand.class,
+            io.bpf4j.examples.ExampleCommand.class,
         })
 public final class Main implements Runnable {
 

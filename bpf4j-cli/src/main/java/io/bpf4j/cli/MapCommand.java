@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -41,13 +42,10 @@ import picocli.CommandLine.Parameters;
             MapCommand.Pop.class, MapCommand.Freeze.class,
             CommandLine.HelpCommand.class,
         })
-final class MapCommand implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
+final class MapCommand extends CommandGroup {
     @Override
-    public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: try 'bpf4j map show'");
+    String example() {
+        return "bpf4j map show";
     }
 
     /** What every map subcommand has: its arguments, -j/-p, and a place to print. */
@@ -72,13 +70,20 @@ final class MapCommand implements Runnable {
             return 0;
         }
 
-        /** Prints the JSON {@code null} bpftool prints for commands that succeed silently. */
-        void jsonNull() {
-            if (json.enabled()) {
-                JsonWriter w = json.writer(out);
-                w.nullValue();
-                w.finish();
+        /** Runs {@code call}, a bpf() command on a map; a failure reads as bpftool's: {@code OPERATION failed: REASON}. */
+        static <T> T attempt(String operation, Supplier<T> call) {
+            try {
+                return call.get();
+            } catch (BpfSyscallException e) {
+                throw new BpfException(operation + " failed: " + Bpftool.strerror(e), e);
             }
+        }
+
+        static void attempt(String operation, Runnable call) {
+            attempt(operation, () -> {
+                call.run();
+                return null;
+            });
         }
 
         /** print_key_value: JSON, BTF-formatted (pretty JSON) when the map has BTF, else hex. */
@@ -137,9 +142,7 @@ final class MapCommand implements Runnable {
                     out.append("owner").append(Integer.parseInt(ownerJited) != 0 ? "" : " not").append(" jited");
                 }
             }
-            for (String path : pins.get(info.id())) {
-                out.append("\n\tpinned ").append(path);
-            }
+            Bpftool.plainPins(out, pins, info.id());
             boolean frozen = Integer.parseInt(fdinfo.getOrDefault("frozen", "0")) != 0;
             if (info.btfId() != 0 || frozen) {
                 out.append("\n\t");
@@ -186,13 +189,7 @@ final class MapCommand implements Runnable {
             if (info.btfId() != 0) {
                 w.field("btf_id", info.btfId());
             }
-            if (!pins.isEmpty()) {
-                w.name("pinned").startArray();
-                for (String path : pins.get(info.id())) {
-                    w.value(path);
-                }
-                w.endArray();
-            }
+            Bpftool.jsonPins(w, pins, info.id());
             w.endObject();
         }
     }
@@ -221,6 +218,20 @@ final class MapCommand implements Runnable {
             w.field("name", info.name());
         }
         w.field("flags", info.mapFlags());
+    }
+
+    /** A subcommand on the one map its arguments start with ({@code MAP ...}), closed after it. */
+    abstract static class OnMap extends Sub {
+        /** The command's work on map {@code m}; {@code next} indexes the argument after the map's handle. */
+        abstract void run(KernelMap m, List<String> args, int next);
+
+        @Override
+        final void run(List<String> args) {
+            Handles.Match<KernelMap> h = Handles.map(args, 0);
+            try (KernelMap m = h.objects().getFirst()) {
+                run(m, args, h.next());
+            }
+        }
     }
 
     @Command(mixinStandardHelpOptions = true, name = "create",
@@ -292,7 +303,7 @@ final class MapCommand implements Runnable {
                     inner.close();
                 }
             }
-            jsonNull();
+            json.appendNull(out);
         }
 
         private static long u32(String v, String what, long previous) {
@@ -391,50 +402,34 @@ final class MapCommand implements Runnable {
     @Command(mixinStandardHelpOptions = true, name = "update", aliases = {"push", "enqueue"},
             customSynopsis = "bpf4j map { update | push | enqueue } MAP [key DATA] [value VALUE] [UPDATE_FLAGS] [-j|-p]",
             description = "Store VALUE under DATA in MAP (push VALUE onto a queue or stack).")
-    static final class Update extends Sub {
+    static final class Update extends OnMap {
         @Override
-        void run(List<String> args) {
-            Handles.Match<KernelMap> h = Handles.map(args, 0);
-            try (KernelMap m = h.objects().getFirst()) {
-                Element e = Element.parse(args, h.next(), m, true, true);
-                try {
-                    m.update(e.key(), e.value(), e.flags());
-                } catch (BpfSyscallException ex) {
-                    throw new BpfException("update failed: " + Bpftool.strerror(ex), ex);
-                } finally {
-                    e.close();
-                }
+        void run(KernelMap m, List<String> args, int next) {
+            try (Element e = Element.parse(args, next, m, true, true)) {
+                attempt("update", () -> m.update(e.key(), e.value(), e.flags()));
             }
-            jsonNull();
+            json.appendNull(out);
         }
     }
 
     @Command(mixinStandardHelpOptions = true, name = "lookup", aliases = "peek",
             customSynopsis = "bpf4j map { lookup | peek } MAP [key DATA] [-j|-p]",
             description = "Print the entry of MAP under DATA (the next value of a queue or stack).")
-    static final class Lookup extends Sub {
+    static final class Lookup extends OnMap {
         @Override
-        void run(List<String> args) {
-            Handles.Match<KernelMap> h = Handles.map(args, 0);
-            try (KernelMap m = h.objects().getFirst()) {
-                byte[] key = Element.parse(args, h.next(), m, true, false).key();
-                Optional<byte[]> value;
-                try {
-                    value = m.lookup(key);
-                } catch (BpfSyscallException ex) {
-                    throw new BpfException("lookup failed: " + Bpftool.strerror(ex), ex);
-                }
-                if (value.isEmpty()) {
-                    notFound(key);
-                    return;
-                }
-                printKeyValue(m, key, value.get());
+        void run(KernelMap m, List<String> args, int next) {
+            byte[] key = Element.parse(args, next, m, true, false).key();
+            Optional<byte[]> value = attempt("lookup", () -> m.lookup(key));
+            if (value.isEmpty()) {
+                notFound(key);
+                return;
             }
+            printKeyValue(m, key, value.get());
         }
 
         private void notFound(byte[] key) {
             if (json.enabled()) {
-                jsonNull();
+                json.appendNull(out);
             } else {
                 out.append("key:\n").append(Bpftool.hex(key, " ")).append("\n\nNot found\n");
             }
@@ -453,59 +448,49 @@ final class MapCommand implements Runnable {
     @Command(mixinStandardHelpOptions = true, name = "pop", aliases = "dequeue",
             customSynopsis = "bpf4j map { pop | dequeue } MAP [-j|-p]",
             description = "Take the next value off a queue or stack MAP and print it.")
-    static final class Pop extends Sub {
+    static final class Pop extends OnMap {
         @Override
-        void run(List<String> args) {
-            try (KernelMap m = Handles.map(args, 0).objects().getFirst()) {
-                Optional<byte[]> value;
-                try {
-                    value = m.pop();
-                } catch (BpfSyscallException ex) {
-                    throw new BpfException("pop failed: " + Bpftool.strerror(ex), ex);
+        void run(KernelMap m, List<String> args, int next) {
+            Optional<byte[]> value = attempt("pop", m::pop);
+            if (value.isEmpty()) {
+                if (json.enabled()) {
+                    json.appendNull(out);
+                } else {
+                    out.append("Error: empty map\n");
                 }
-                if (value.isEmpty()) {
-                    if (json.enabled()) {
-                        jsonNull();
-                    } else {
-                        out.append("Error: empty map\n");
-                    }
-                    return;
-                }
-                printKeyValue(m, new byte[m.keySize()], value.get());
+                return;
             }
+            printKeyValue(m, new byte[m.keySize()], value.get());
         }
     }
 
     @Command(mixinStandardHelpOptions = true, name = "getnext",
             customSynopsis = "bpf4j map getnext MAP [key DATA] [-j|-p]",
             description = "Print the key after DATA in MAP (the first key without DATA).")
-    static final class GetNext extends Sub {
+    static final class GetNext extends OnMap {
         @Override
-        void run(List<String> args) {
-            Handles.Match<KernelMap> h = Handles.map(args, 0);
-            try (KernelMap m = h.objects().getFirst()) {
-                byte[] key = h.next() < args.size() ? Element.parse(args, h.next(), m, true, false).key() : null;
-                Optional<byte[]> next = m.nextKey(key);
-                if (next.isEmpty()) {
-                    throw new BpfException("can't get next key: " + Errno.message(Errno.ENOENT));
-                }
-                if (json.enabled()) {
-                    JsonWriter w = json.writer(out);
-                    w.startObject();
-                    w.name("key");
-                    if (key == null) {
-                        w.nullValue();
-                    } else {
-                        Bpftool.hexJson(w, key);
-                    }
-                    w.name("next_key");
-                    Bpftool.hexJson(w, next.get());
-                    w.endObject();
-                    w.finish();
+        void run(KernelMap m, List<String> args, int next) {
+            byte[] key = next < args.size() ? Element.parse(args, next, m, true, false).key() : null;
+            Optional<byte[]> nextKey = m.nextKey(key);
+            if (nextKey.isEmpty()) {
+                throw new BpfException("can't get next key: " + Errno.message(Errno.ENOENT));
+            }
+            if (json.enabled()) {
+                JsonWriter w = json.writer(out);
+                w.startObject();
+                w.name("key");
+                if (key == null) {
+                    w.nullValue();
                 } else {
-                    out.append(key == null ? "key: None\n" : "key:\n" + Bpftool.hex(key, " ") + "\n");
-                    out.append("next key:\n").append(Bpftool.hex(next.get(), " ")).append('\n');
+                    Bpftool.hexJson(w, key);
                 }
+                w.name("next_key");
+                Bpftool.hexJson(w, nextKey.get());
+                w.endObject();
+                w.finish();
+            } else {
+                out.append(key == null ? "key: None\n" : "key:\n" + Bpftool.hex(key, " ") + "\n");
+                out.append("next key:\n").append(Bpftool.hex(nextKey.get(), " ")).append('\n');
             }
         }
     }
@@ -513,50 +498,36 @@ final class MapCommand implements Runnable {
     @Command(mixinStandardHelpOptions = true, name = "delete",
             customSynopsis = "bpf4j map delete MAP key DATA [-j|-p]",
             description = "Remove the entry under DATA from MAP.")
-    static final class Delete extends Sub {
+    static final class Delete extends OnMap {
         @Override
-        void run(List<String> args) {
-            Handles.Match<KernelMap> h = Handles.map(args, 0);
-            try (KernelMap m = h.objects().getFirst()) {
-                byte[] key = Element.parse(args, h.next(), m, true, false).key();
-                boolean deleted;
-                try {
-                    deleted = m.delete(key);
-                } catch (BpfSyscallException ex) {
-                    throw new BpfException("delete failed: " + Bpftool.strerror(ex), ex);
-                }
-                if (!deleted) {
-                    throw new BpfException("delete failed: " + Errno.message(Errno.ENOENT));
-                }
+        void run(KernelMap m, List<String> args, int next) {
+            byte[] key = Element.parse(args, next, m, true, false).key();
+            if (!attempt("delete", () -> m.delete(key))) {
+                throw new BpfException("delete failed: " + Errno.message(Errno.ENOENT));
             }
-            jsonNull();
+            json.appendNull(out);
         }
     }
 
     @Command(mixinStandardHelpOptions = true, name = "pin",
             customSynopsis = "bpf4j map pin MAP FILE [-j|-p]",
             description = "Pin MAP at FILE on a bpffs.")
-    static final class Pin extends Sub {
+    static final class Pin extends OnMap {
         @Override
-        void run(List<String> args) {
-            Handles.Match<KernelMap> h = Handles.map(args, 0);
-            try (KernelMap m = h.objects().getFirst()) {
-                m.pin(Path.of(args.get(h.next())));
-            }
-            jsonNull();
+        void run(KernelMap m, List<String> args, int next) {
+            m.pin(Path.of(args.get(next)));
+            json.appendNull(out);
         }
     }
 
     @Command(mixinStandardHelpOptions = true, name = "freeze",
             customSynopsis = "bpf4j map freeze MAP [-j|-p]",
             description = "Make MAP read-only for user space.")
-    static final class Freeze extends Sub {
+    static final class Freeze extends OnMap {
         @Override
-        void run(List<String> args) {
-            try (KernelMap m = Handles.map(args, 0).objects().getFirst()) {
-                m.freeze();
-            }
-            jsonNull();
+        void run(KernelMap m, List<String> args, int next) {
+            m.freeze();
+            json.appendNull(out);
         }
     }
 

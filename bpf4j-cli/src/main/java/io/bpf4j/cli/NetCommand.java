@@ -32,13 +32,10 @@ import picocli.CommandLine.Parameters;
             "PROG := { id PROG_ID | pinned FILE | tag PROG_TAG | name PROG_NAME }"},
         subcommands = {NetCommand.Show.class, NetCommand.Attach.class, NetCommand.Detach.class,
             CommandLine.HelpCommand.class})
-final class NetCommand implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
+final class NetCommand extends CommandGroup {
     @Override
-    public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: try 'bpf4j net show'");
+    String example() {
+        return "bpf4j net show";
     }
 
     /** The attach types of {@code net attach}, in bpftool's order (which decides prefix matches). */
@@ -418,7 +415,7 @@ final class NetCommand implements Runnable {
                     throw new BpfException("interface " + type.text + " attach failed: " + Bpftool.strerror(e));
                 }
             }
-            return LinkCommand.printNull(spec, json);
+            return json.printNull(spec);
         }
     }
 
@@ -448,7 +445,7 @@ final class NetCommand implements Runnable {
             } catch (BpfSyscallException e) {
                 throw new BpfException("interface " + type.text + " detach failed: " + Bpftool.strerror(e));
             }
-            return LinkCommand.printNull(spec, json);
+            return json.printNull(spec);
         }
     }
 }

@@ -27,13 +27,10 @@ import picocli.CommandLine.Parameters;
         description = "Inspect BPF object files (clang -target bpf output): programs, maps and globals, CO-RE relocation as libbpf does it, disassembly as llvm-objdump prints it.",
         subcommands = {ObjectCommand.Show.class, ObjectCommand.Relocate.class, ObjectCommand.Disasm.class,
             CommandLine.HelpCommand.class})
-final class ObjectCommand implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
+final class ObjectCommand extends CommandGroup {
     @Override
-    public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: try 'bpf4j object show FILE'");
+    String example() {
+        return "bpf4j object show FILE";
     }
 
     @Command(name = "show", description = {

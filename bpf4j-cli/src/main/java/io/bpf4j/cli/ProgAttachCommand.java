@@ -55,7 +55,7 @@ final class ProgAttachCommand {
                         + Bpftool.strerror(e));
             }
         }
-        return LinkCommand.printNull(spec, json);
+        return json.printNull(spec);
     }
 
     /** What attach and detach share: the arguments, and whether to attach. */

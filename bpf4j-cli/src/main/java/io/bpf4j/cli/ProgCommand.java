@@ -24,13 +24,10 @@ import picocli.CommandLine.Parameters;
         subcommands = {ProgCommand.Show.class, ProgCommand.Dump.class, ProgCommand.Pin.class, ProgLoadCommand.Load.class,
             ProgLoadCommand.LoadAll.class, ProgRun.class, ProgTracelogCommand.class,
             ProgAttachCommand.Attach.class, ProgAttachCommand.Detach.class, CommandLine.HelpCommand.class})
-final class ProgCommand implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
+final class ProgCommand extends CommandGroup {
     @Override
-    public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: try 'bpf4j prog show'");
+    String example() {
+        return "bpf4j prog show";
     }
 
     @Command(mixinStandardHelpOptions = true, name = "show", aliases = "list",
@@ -96,9 +93,7 @@ final class ProgCommand implements Runnable {
                     out.append(i > 0 ? "," : "").append(Integer.toUnsignedString(info.mapIds()[i]));
                 }
             }
-            for (String path : pins.get(info.id())) {
-                out.append("\n\tpinned ").append(path);
-            }
+            Bpftool.plainPins(out, pins, info.id());
             if (info.btfId() != 0) {
                 out.append("\n\tbtf_id ").append(info.btfId());
             }
@@ -157,13 +152,7 @@ final class ProgCommand implements Runnable {
             if (info.btfId() != 0) {
                 w.field("btf_id", info.btfId());
             }
-            if (!pins.isEmpty()) {
-                w.name("pinned").startArray();
-                for (String path : pins.get(info.id())) {
-                    w.value(path);
-                }
-                w.endArray();
-            }
+            Bpftool.jsonPins(w, pins, info.id());
             ProgMetadata.json(w, info);
             w.endObject();
         }
@@ -286,14 +275,7 @@ final class ProgCommand implements Runnable {
             try (KernelProgram p = h.objects().getFirst()) {
                 p.pin(Path.of(args.get(h.next())));
             }
-            if (json.enabled()) {
-                StringBuilder out = new StringBuilder();
-                JsonWriter w = json.writer(out);
-                w.nullValue();
-                w.finish();
-                spec.commandLine().getOut().append(out).flush();
-            }
-            return 0;
+            return json.printNull(spec);
         }
     }
 }

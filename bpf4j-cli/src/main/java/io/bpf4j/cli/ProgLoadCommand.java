@@ -86,7 +86,7 @@ final class ProgLoadCommand {
                 err.flush();
             } : line -> {});
             load(kernel, read(file), type, pin, pinMaps, firstOnly());
-            return LinkCommand.printNull(spec, json);
+            return json.printNull(spec);
         }
     }
 

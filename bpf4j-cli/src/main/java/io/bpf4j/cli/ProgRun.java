@@ -39,7 +39,8 @@ import picocli.CommandLine.Parameters;
             "what bpftool prints: data or context out as a hex dump for FILE '-', then",
             "'Return value: N, duration: Mns'. PROG is a loaded program; OBJ an object file, whose",
             "program (the only runnable one, or 'program NAME') is loaded with its maps as libbpf loads",
-            "it and runs in the kernel where BPF is allowed, else (or with --vm) in bpf4j's userspace VM;",
+            "it and runs in the kernel where BPF is allowed, else (or with --vm) in bpf4j's userspace VM,",
+            "compiled to JVM bytecode by the VM's JIT unless --engine interp asks for its interpreter;",
             "relocated for the running kernel's BTF when there is one (--btf to choose another).",
             "FILE '-' means standard input for data_in and ctx_in, standard output for the outputs."
         })
@@ -65,6 +66,9 @@ final class ProgRun implements Callable<Integer> {
     @Option(names = "--vm", description = "Run an object's program in bpf4j's VM even where the kernel allows BPF.")
     boolean vm;
 
+    @Mixin
+    VmEngineOption engine;
+
     @Option(names = "--btf", paramLabel = "FILE", description = "BTF to CO-RE-relocate an object for, or 'none' "
             + "(default: /sys/kernel/btf/vmlinux when it exists).")
     String btf;
@@ -87,15 +91,16 @@ final class ProgRun implements Callable<Integer> {
         TestRun run = request.testRun();
         TestRunResult result;
         if (handle) {
-            if (vm) {
-                throw new BpfException("--vm runs programs of object files; a loaded program runs in the kernel");
+            if (vm || engine.given()) {
+                throw new BpfException((vm ? "--vm" : "--engine") + " runs programs of object files in the VM; a loaded "
+                        + "program runs in the kernel");
             }
             try (KernelProgram program = Handles.program(args, 0).objects().getFirst()) {
                 result = program.testRun(run);
             } catch (BpfSyscallException e) {
                 throw new BpfException("failed to run program: " + Bpftool.strerror(e));
             }
-        } else if (!vm && Kernel.availability().available()) {
+        } else if (!vm && !engine.given() && Kernel.availability().available()) {
             result = runInKernel(Path.of(args.get(0)), programName, run);
         } else {
             result = runInVm(Path.of(args.get(0)), programName, run);
@@ -221,7 +226,7 @@ final class ProgRun implements Callable<Integer> {
     private TestRunResult runInVm(Path file, String programName, TestRun run) {
         ObjectSpec spec = onlyProgram(file, programName);
         CoreTarget target = coreTarget();
-        try (Vm machine = Vm.create(); VmObject object = target == null ? machine.load(spec) : machine.load(spec, target)) {
+        try (Vm machine = engine.vm().build(); VmObject object = target == null ? machine.load(spec) : machine.load(spec, target)) {
             return object.programs().values().iterator().next().testRun(run);
         }
     }

@@ -37,6 +37,7 @@ final class VmCommand implements Runnable {
                 "the program's bytes come as hex on standard input, the memory r1 points to",
                 "as hex in the first argument (r2 holds its length), and r0 is printed in hex.",
                 "A program the VM refuses or stops exits with status 1 and says why.",
+                "Programs run compiled by the VM's JIT unless --engine interp says otherwise.",
                 "The runner needs an executable that takes the memory first, which",
                 "scripts/bpf4j-conformance-plugin is: bpf_conformance_runner",
                 "  --test_file_directory tests --plugin_path scripts/bpf4j-conformance-plugin"
@@ -55,6 +56,9 @@ final class VmCommand implements Runnable {
         @Option(names = "--elf", description = "the runner's ELF mode: not supported, the VM takes raw instructions")
         boolean elf;
 
+        @CommandLine.Mixin
+        VmEngineOption engine;
+
         @Override
         public Integer call() throws IOException {
             if (elf) {
@@ -63,7 +67,7 @@ final class VmCommand implements Runnable {
             }
             byte[] program = hex("standard input", new String(readAll(input), StandardCharsets.US_ASCII));
             byte[] mem = memory == null ? new byte[0] : hex("the memory argument", memory);
-            try (Vm vm = Vm.create()) {
+            try (Vm vm = engine.vm().build()) {
                 long r0 = vm.load("conformance", ProgramType.UNSPEC, program).run(mem);
                 spec.commandLine().getOut().println(Long.toHexString(r0));
                 spec.commandLine().getOut().flush();

@@ -28,9 +28,13 @@ import java.util.Optional;
  * the program's BTF and source lines from its line info.
  */
 final class XlatedDump {
+    /** BPF_REG_AX, the kernel's auxiliary register. */
+    private static final int AX = 11;
     private final ProgramInfo info;
     private final Btf btf;
     private final List<Instruction> program = new java.util.ArrayList<>();
+    /** Per instruction slot, the register that stands for the kernel's r11 in it, or 0. */
+    private final Map<Integer, Integer> axStandIns = new HashMap<>();
     private final Symbols symbols;
     private final ByteBuffer raw;
 
@@ -54,6 +58,10 @@ final class XlatedDump {
      */
     private Instruction decode(int slot) {
         byte[] bytes = slotBytes(slot, (raw.get(slot * 8) & 0xff) == 0x18 && (slot + 2) * 8 <= raw.capacity() ? 16 : 8);
+        int standIn = axStandIn(bytes);
+        if (standIn != 0) {
+            axStandIns.put(slot, standIn);
+        }
         try {
             return Instructions.decode(bytes, ByteOrder.nativeOrder()).getFirst();
         } catch (BpfFormatException e) {
@@ -66,6 +74,30 @@ final class XlatedDump {
                         + e.getMessage(), e);
             }
         }
+    }
+
+    /**
+     * The kernel's own rewrites (may_goto's counter, constant blinding) use its auxiliary
+     * register r11, which no program may and the ISA's decoder refuses: it is decoded as a
+     * register the instruction does not use, written back as r11 when printed, as bpftool
+     * prints it. Returns that stand-in (having put it in {@code bytes}), or 0.
+     */
+    private static int axStandIn(byte[] bytes) {
+        int dst = bytes[1] & 0xf;
+        int src = (bytes[1] >> 4) & 0xf;
+        if (dst != AX && src != AX) {
+            return 0;
+        }
+        int standIn = dst != 9 && src != 9 ? 9 : dst != 8 && src != 8 ? 8 : 7;
+        bytes[1] = (byte) ((dst == AX ? standIn : dst) | (src == AX ? standIn : src) << 4);
+        return standIn;
+    }
+
+    /** An instruction as the kernel's syntax prints it, with r11 back where it stood. */
+    private String format(Instruction insn, int slot) {
+        String text = KernelSyntax.format(insn, symbols.at(rawOffset(slot)));
+        Integer standIn = axStandIns.get(slot);
+        return standIn == null ? text : text.replaceAll("\\b([rw])" + standIn + "\\b", "$111");
     }
 
     private static Btf loadBtf(int id) {
@@ -90,7 +122,7 @@ final class XlatedDump {
                 }
                 out.append('\n');
             });
-            out.append(String.format("%4s: ", " " + i)).append(KernelSyntax.format(insn, symbols.at(rawOffset(i)))).append('\n');
+            out.append(String.format("%4s: ", " " + i)).append(format(insn, i)).append('\n');
             if (opcodes) {
                 out.append("       ").append(Bpftool.hex(slotBytes(i, 8), " "));
                 if (insn.slots() == 2) {
@@ -123,7 +155,7 @@ final class XlatedDump {
                 }
             });
             // bpftool quotes the disassembly without escaping it
-            w.name("disasm").raw("\"" + KernelSyntax.format(insn, symbols.at(rawOffset(i))) + "\"");
+            w.name("disasm").raw("\"" + format(insn, i) + "\"");
             if (opcodes) {
                 byte[] slot = slotBytes(i, 8);
                 w.name("opcodes").startObject();

@@ -19,8 +19,6 @@ import io.bpf4j.kernel.MapDefinition;
 import io.bpf4j.kernel.ProgramDefinition;
 import io.bpf4j.kernel.testing.KernelTest;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -243,22 +241,16 @@ class BpftoolCompatTest {
     }
 
     static String bpf4j(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        Main.execute(bpf4jArgs(args), new PrintWriter(out), new PrintWriter(err));
-        return out.toString();
+        return CliRun.of(bpf4jArgs(args)).out();
     }
 
     private static String bpf4jErr(String... args) {
-        StringWriter err = new StringWriter();
-        Main.execute(bpf4jArgs(args), new PrintWriter(new StringWriter()), new PrintWriter(err));
-        return err.toString();
+        return CliRun.of(bpf4jArgs(args)).err();
     }
 
     private static void bpf4jOk(String... args) {
-        StringWriter err = new StringWriter();
-        int code = Main.execute(bpf4jArgs(args), new PrintWriter(new StringWriter()), new PrintWriter(err));
-        assertEquals(0, code, String.join(" ", args) + ": " + err);
+        CliRun r = CliRun.of(bpf4jArgs(args));
+        assertEquals(0, r.code(), String.join(" ", args) + ": " + r.err());
     }
 
     static String bpftool(String... args) {

@@ -9,8 +9,6 @@ import io.bpf4j.btf.BtfBuilder;
 import io.bpf4j.btf.BtfKind;
 import io.bpf4j.btf.BtfType;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,15 +23,6 @@ class BtfCommandTest {
 
     @TempDir
     Path tmp;
-
-    private record Result(int code, String out, String err) {}
-
-    private static Result bpf4j(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.execute(args, new PrintWriter(out), new PrintWriter(err));
-        return new Result(code, out.toString(), err.toString());
-    }
 
     private static String bpftool(String... args) throws IOException, InterruptedException {
         String tool = null;
@@ -65,10 +54,10 @@ class BtfCommandTest {
     void vmlinuxRawJsonAndCAsBpftool() throws Exception {
         requireVmlinux();
         String f = VMLINUX.toString();
-        assertEquals(bpftool("btf", "dump", "file", f), bpf4j("btf", "dump", "file", f).out());
-        assertEquals(bpftool("-j", "btf", "dump", "file", f, "format", "raw"), bpf4j("btf", "dump", "file", f, "format", "raw", "-j").out());
-        assertEquals(bpftool("-p", "btf", "dump", "file", f), bpf4j("btf", "dump", "-p", "file", f).out());
-        assertEquals(bpftool("btf", "dump", "file", f, "format", "c"), bpf4j("btf", "dump", "fi", f, "form", "c").out());
+        assertEquals(bpftool("btf", "dump", "file", f), CliRun.of("btf", "dump", "file", f).out());
+        assertEquals(bpftool("-j", "btf", "dump", "file", f, "format", "raw"), CliRun.of("btf", "dump", "file", f, "format", "raw", "-j").out());
+        assertEquals(bpftool("-p", "btf", "dump", "file", f), CliRun.of("btf", "dump", "-p", "file", f).out());
+        assertEquals(bpftool("btf", "dump", "file", f, "format", "c"), CliRun.of("btf", "dump", "fi", f, "form", "c").out());
     }
 
     @Test
@@ -83,8 +72,8 @@ class BtfCommandTest {
         Path split = tmp.resolve("split.btf");
         Files.write(split, b.build().toBytes());
         String f = split.toString();
-        assertEquals(bpftool("-B", VMLINUX.toString(), "btf", "dump", "file", f), bpf4j("btf", "dump", "--base-btf", VMLINUX.toString(), "file", f).out());
-        assertEquals(bpftool("-B", VMLINUX.toString(), "-j", "btf", "dump", "file", f), bpf4j("btf", "dump", "-B", VMLINUX.toString(), "-j", "file", f).out());
+        assertEquals(bpftool("-B", VMLINUX.toString(), "btf", "dump", "file", f), CliRun.of("btf", "dump", "--base-btf", VMLINUX.toString(), "file", f).out());
+        assertEquals(bpftool("-B", VMLINUX.toString(), "-j", "btf", "dump", "file", f), CliRun.of("btf", "dump", "-B", VMLINUX.toString(), "-j", "file", f).out());
     }
 
     /** testdata/ and libxdp objects, read through the ELF reader: raw, C and JSON as bpftool prints them. */
@@ -101,9 +90,9 @@ class BtfCommandTest {
         assumeTrue(!objects.isEmpty(), "no BPF objects");
         for (Path o : objects) {
             String f = o.toString();
-            assertEquals(bpftool("btf", "dump", "file", f), bpf4j("btf", "dump", "file", f).out(), f);
-            assertEquals(bpftool("btf", "dump", "file", f, "format", "c"), bpf4j("btf", "dump", "file", f, "format", "c").out(), f);
-            assertEquals(bpftool("-j", "btf", "dump", "file", f), bpf4j("btf", "dump", "-j", "file", f).out(), f);
+            assertEquals(bpftool("btf", "dump", "file", f), CliRun.of("btf", "dump", "file", f).out(), f);
+            assertEquals(bpftool("btf", "dump", "file", f, "format", "c"), CliRun.of("btf", "dump", "file", f, "format", "c").out(), f);
+            assertEquals(bpftool("-j", "btf", "dump", "file", f), CliRun.of("btf", "dump", "-j", "file", f).out(), f);
         }
     }
 
@@ -112,7 +101,7 @@ class BtfCommandTest {
         Path object = Path.of(System.getProperty("bpf4j.repo.root", "."), "testdata", "btf_types.bpf.o");
         assumeTrue(Files.isReadable(object), object + " missing");
         String types = bpftool("btf", "dump", "file", object.toString());
-        Result r = bpf4j("btf", "dump", "file", object.toString(), "format", "raw", "--ext");
+        CliRun r = CliRun.of("btf", "dump", "file", object.toString(), "format", "raw", "--ext");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().startsWith(types));
         List<String> ext = r.out().substring(types.length()).lines().toList();
@@ -121,7 +110,7 @@ class BtfCommandTest {
         assertTrue(ext.stream().anyMatch(l -> l.matches("core_relo 'kprobe/do_exit' insn=\\d+ type_id=\\d+ \\(STRUCT 'task_struct'\\) access='0:2' kind=byte_sz")), ext.toString());
         assertEquals(13, ext.stream().filter(l -> l.startsWith("core_relo")).map(l -> l.replaceAll(".* kind=", "")).distinct().count());
 
-        Result raw = bpf4j("btf", "dump", "file", VMLINUX.toString(), "--ext");
+        CliRun raw = CliRun.of("btf", "dump", "file", VMLINUX.toString(), "--ext");
         assertEquals(1, raw.code());
         assertTrue(raw.err().contains("has no .BTF.ext section"), raw.err());
     }
@@ -132,7 +121,7 @@ class BtfCommandTest {
 
     @Test
     void errorsAreOneLineWithExitCodes() throws IOException {
-        Result missing = bpf4j("btf", "dump", "file", tmp.resolve("nope").toString());
+        CliRun missing = CliRun.of("btf", "dump", "file", tmp.resolve("nope").toString());
         assertEquals(1, missing.code());
         assertTrue(missing.err().startsWith("Error: cannot read "), missing.err());
         assertEquals(1, missing.err().lines().count());
@@ -141,13 +130,13 @@ class BtfCommandTest {
         // One INT with kind_flag set (info 0x81000000), then the string section "\0".
         Files.write(bad, new byte[] {(byte) 0x9f, (byte) 0xeb, 1, 0, 24, 0, 0, 0, 0, 0, 0, 0, 16, 0, 0, 0, 16, 0, 0, 0, 1, 0, 0, 0,
             0, 0, 0, 0, 0, 0, 0, (byte) 0x81, 4, 0, 0, 0, 32, 0, 0, 0, 0});
-        Result malformed = bpf4j("btf", "dump", "file", bad.toString());
+        CliRun malformed = CliRun.of("btf", "dump", "file", bad.toString());
         assertEquals(1, malformed.code());
         assertEquals("Error: " + bad + ": type [1] at offset 24: INT must not have kind_flag set", malformed.err().strip());
 
-        assertEquals(2, bpf4j("btf", "dump", "file", bad.toString(), "format", "yaml").code());
-        assertEquals(2, bpf4j("btf", "dump", "map", "id", "1").code());
-        Result jsonC = bpf4j("btf", "dump", "file", bad.toString(), "format", "c", "-j");
+        assertEquals(2, CliRun.of("btf", "dump", "file", bad.toString(), "format", "yaml").code());
+        assertEquals(2, CliRun.of("btf", "dump", "map", "id", "1").code());
+        CliRun jsonC = CliRun.of("btf", "dump", "file", bad.toString(), "format", "c", "-j");
         assertEquals(1, jsonC.code());
         assertEquals("Error: JSON output for C-syntax dump is not supported", jsonC.err().strip());
     }
@@ -156,7 +145,7 @@ class BtfCommandTest {
     void benchPrintsRatiosAgainstBpftool() throws Exception {
         requireVmlinux();
         bpftool("version");
-        Result r = bpf4j("btf", "bench", "--runs", "1", "--warmup", "0");
+        CliRun r = CliRun.of("btf", "bench", "--runs", "1", "--warmup", "0");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("bpf4j in-process parse+dump") && r.out().matches("(?s).*bpftool +[0-9.]+ ms +1\\.00x.*"), r.out());
     }

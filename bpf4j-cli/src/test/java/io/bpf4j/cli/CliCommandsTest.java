@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bpf4j.isa.ConformanceCase;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,19 +22,10 @@ class CliCommandsTest {
     @TempDir
     Path tmp;
 
-    private record Result(int code, String out, String err) {}
-
-    private static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Result(code, out.toString(), err.toString());
-    }
-
     @Test
     void objectDisasmPrintsWhatLlvmObjdumpPrints() throws IOException, InterruptedException {
         String object = ROOT.resolve("testdata/xdp_counter.bpf.o").toString();
-        Result r = run("object", "disasm", object);
+        CliRun r = CliRun.of("object", "disasm", object);
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("<count_packets>:"), r.out());
         boolean present = Files.isExecutable(Path.of("/usr/bin/llvm-objdump"));
@@ -52,21 +41,21 @@ class CliCommandsTest {
 
     @Test
     void objectDisasmErrors() throws IOException {
-        Result missing = run("object", "disasm", "no/such/file.o");
+        CliRun missing = CliRun.of("object", "disasm", "no/such/file.o");
         assertEquals(1, missing.code());
         assertEquals("Error: no such file: no/such/file.o\n", missing.err());
 
         Path text = Files.writeString(tmp.resolve("notes.txt"), "hello, not ELF");
-        Result notElf = run("object", "disasm", text.toString());
+        CliRun notElf = CliRun.of("object", "disasm", text.toString());
         assertEquals(1, notElf.code());
         assertEquals("Error: " + text + ": file is 14 bytes, shorter than an ELF64 header (64)\n", notElf.err());
 
-        Result badVersion = run("object", "disasm", "--llvm", "15", "x.o");
+        CliRun badVersion = CliRun.of("object", "disasm", "--llvm", "15", "x.o");
         assertEquals(2, badVersion.code());
         assertTrue(badVersion.err().startsWith("Error: --llvm must be 14 or 19, not 15\nUsage: bpf4j object disasm"),
                 badVersion.err());
 
-        Result noFile = run("object", "disasm");
+        CliRun noFile = CliRun.of("object", "disasm");
         assertEquals(2, noFile.code());
         assertTrue(noFile.err().startsWith("Error: Missing required parameter: 'FILE'"), noFile.err());
     }
@@ -79,30 +68,30 @@ class CliCommandsTest {
         assertEquals(24, expected.length);
 
         Path out = tmp.resolve("lddw.bin");
-        Result written = run("asm", test.toString(), "-o", out.toString());
+        CliRun written = CliRun.of("asm", test.toString(), "-o", out.toString());
         assertEquals(0, written.code(), written.err());
         assertEquals("", written.out());
         assertArrayEquals(expected, Files.readAllBytes(out));
 
-        Result hex = run("asm", "--hex", test.toString());
+        CliRun hex = CliRun.of("asm", "--hex", test.toString());
         assertEquals(0, hex.code(), hex.err());
         HexFormat f = HexFormat.ofDelimiter(" ");
         assertEquals(f.formatHex(expected, 0, 8) + "\n" + f.formatHex(expected, 8, 16) + "\n" + f.formatHex(expected, 16, 24)
                 + "\n", hex.out());
 
         Path source = Files.writeString(tmp.resolve("prog.s"), "mov32 %r0, 7\nexit\n");
-        Result plain = run("asm", source.toString(), "--hex");
+        CliRun plain = CliRun.of("asm", source.toString(), "--hex");
         assertEquals("b4 00 00 00 07 00 00 00\n95 00 00 00 00 00 00 00\n", plain.out());
     }
 
     @Test
     void asmErrors() throws IOException {
         Path bad = CONFORMANCE.resolve("negative/invalid_register.data");
-        Result error = run("asm", bad.toString(), "--hex");
+        CliRun error = CliRun.of("asm", bad.toString(), "--hex");
         assertEquals(1, error.code());
         assertEquals("Error: " + bad + ": line 4: invalid register '%r50' (registers are %r0 to %r10)\n", error.err());
 
-        Result nowhere = run("asm", bad.toString());
+        CliRun nowhere = CliRun.of("asm", bad.toString());
         assertEquals(2, nowhere.code());
         assertTrue(nowhere.err().startsWith("Error: say where the bytecode goes"), nowhere.err());
     }

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bpf4j.gen.SkeletonGenerator;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,23 +17,14 @@ class GenCommandTest {
     @TempDir
     Path tmp;
 
-    private record Run(int rc, String out, String err) {}
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int rc = Main.execute(args, new PrintWriter(out), new PrintWriter(err));
-        return new Run(rc, out.toString(), err.toString());
-    }
-
     private static Path counter() {
         return Path.of(System.getProperty("bpf4j.repo.root", ".."), "testdata", "xdp_counter.bpf.o");
     }
 
     @Test
     void writesThePackagesDirectory() throws IOException {
-        Run r = run("gen", "skeleton", counter().toString(), "--package", "com.example", "-o", tmp.toString());
-        assertEquals(0, r.rc(), r.err());
+        CliRun r = CliRun.of("gen", "skeleton", counter().toString(), "--package", "com.example", "-o", tmp.toString());
+        assertEquals(0, r.code(), r.err());
         Path file = tmp.resolve("com/example/XdpCounter.java");
         assertEquals(file + "\n", r.out());
         String expected = SkeletonGenerator.generate("xdp_counter.bpf.o", Files.readAllBytes(counter()),
@@ -46,8 +35,8 @@ class GenCommandTest {
 
     @Test
     void printsWithoutOutputDirectory() {
-        Run r = run("gen", "skeleton", counter().toString(), "--package", "p", "--class", "Counter", "--resource");
-        assertEquals(0, r.rc(), r.err());
+        CliRun r = CliRun.of("gen", "skeleton", counter().toString(), "--package", "p", "--class", "Counter", "--resource");
+        assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("public final class Counter "), r.out());
         assertTrue(r.out().contains("Skeleton.open(Counter.class, \"xdp_counter.bpf.o\")"), r.out());
         assertFalse(r.out().contains("BASE64"), "a resource skeleton does not embed the object");
@@ -55,15 +44,15 @@ class GenCommandTest {
 
     @Test
     void badInputIsOneLine() {
-        Run badPackage = run("gen", "skeleton", counter().toString(), "--package", "not a package");
-        assertEquals(2, badPackage.rc());
+        CliRun badPackage = CliRun.of("gen", "skeleton", counter().toString(), "--package", "not a package");
+        assertEquals(2, badPackage.code());
         assertTrue(badPackage.err().startsWith("Error: 'not a package' is not a Java package name\n"), badPackage.err());
-        Run badType = run("gen", "skeleton", counter().toString(), "--package", "p", "--type", "nope");
-        assertEquals(1, badType.rc());
+        CliRun badType = CliRun.of("gen", "skeleton", counter().toString(), "--package", "p", "--type", "nope");
+        assertEquals(1, badType.code());
         assertEquals(List.of("Error: xdp_counter.bpf.o: no struct, union or typedef of one called 'nope' in its BTF (it has: xdp_md);"
                 + " clang emits a type's BTF only where the program's globals, maps or functions use it"), badType.err().lines().toList());
-        Run missing = run("gen", "skeleton", tmp.resolve("none.o").toString(), "--package", "p");
-        assertEquals(1, missing.rc());
+        CliRun missing = CliRun.of("gen", "skeleton", tmp.resolve("none.o").toString(), "--package", "p");
+        assertEquals(1, missing.code());
         assertEquals("Error: no such file: " + tmp.resolve("none.o") + "\n", missing.err());
     }
 }

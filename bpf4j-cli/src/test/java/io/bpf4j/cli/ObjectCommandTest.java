@@ -8,8 +8,6 @@ import io.bpf4j.object.ObjectSpec;
 import io.bpf4j.object.ProgramSpec;
 import io.bpf4j.object.VariableSpec;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -20,23 +18,14 @@ class ObjectCommandTest {
     @TempDir
     Path tmp;
 
-    private record Run(int rc, String out, String err) {}
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int rc = Main.execute(args, new PrintWriter(out), new PrintWriter(err));
-        return new Run(rc, out.toString(), err.toString());
-    }
-
     @Test
     void showListsProgramsMapsVariablesAndExterns() throws IOException {
         for (Path object : CoreOracleTest.objects()) {
             ObjectSpec o = ObjectSpec.read(object);
-            Run text = run("object", "show", object.toString());
-            assertEquals(0, text.rc(), text.err());
-            Run json = run("object", "show", "-j", object.toString());
-            assertEquals(0, json.rc(), json.err());
+            CliRun text = CliRun.of("object", "show", object.toString());
+            assertEquals(0, text.code(), text.err());
+            CliRun json = CliRun.of("object", "show", "-j", object.toString());
+            assertEquals(0, json.code(), json.err());
             assertTrue(json.out().startsWith("{\"name\":\"" + o.name() + "\"") && json.out().endsWith("}\n"), json.out());
             for (ProgramSpec p : o.programs()) {
                 assertTrue(text.out().contains("  " + p.name() + ": section '" + p.sectionName() + "', type " + p.type().bpftoolName()),
@@ -56,18 +45,18 @@ class ObjectCommandTest {
 
     @Test
     void badInputIsOneLine() throws IOException {
-        Run missing = run("object", "show", tmp.resolve("none.o").toString());
-        assertEquals(1, missing.rc());
+        CliRun missing = CliRun.of("object", "show", tmp.resolve("none.o").toString());
+        assertEquals(1, missing.code());
         assertEquals(1, missing.err().lines().count(), missing.err());
         Path junk = tmp.resolve("junk.o");
         Files.write(junk, new byte[100]);
-        Run bad = run("object", "show", junk.toString());
-        assertEquals(1, bad.rc());
+        CliRun bad = CliRun.of("object", "show", junk.toString());
+        assertEquals(1, bad.code());
         assertTrue(bad.err().startsWith("Error: " + junk + ": not an ELF file"), bad.err());
         Path core = Path.of(System.getProperty("bpf4j.repo.root", ".."), "testdata", "core.bpf.o");
-        Run badTarget = run("object", "relocate", core.toString(), "--target-btf", junk.toString());
-        assertEquals(1, badTarget.rc());
+        CliRun badTarget = CliRun.of("object", "relocate", core.toString(), "--target-btf", junk.toString());
+        assertEquals(1, badTarget.code());
         assertTrue(badTarget.err().startsWith("Error: "), badTarget.err());
-        assertEquals(2, run("object", "show").rc());
+        assertEquals(2, CliRun.of("object", "show").code());
     }
 }

@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,7 +32,7 @@ class ProgDumpTest {
         assumeTrue(Files.isExecutable(Path.of("/usr/sbin/bpftool")), "bpftool is not installed");
         Path pins = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "bpf4j-xlated");
         List<String> compared = new ArrayList<>();
-        List<String> r11 = new ArrayList<>();
+        Set<String> notDecodedByBpftool = new TreeSet<>();
         try {
             try (Stream<Path> objects = Files.list(TESTDATA)) {
                 for (Path o : objects.filter(p -> p.toString().endsWith(".bpf.o")).sorted().toList()) {
@@ -52,15 +54,16 @@ class ProgDumpTest {
                     }
                     String theirs = BpftoolCompatTest.bpftool(args.toArray(new String[0]));
                     assertFalse(theirs.isBlank(), "bpftool printed nothing for " + args);
+                    if (theirs.contains("BUG_")) {
+                        // bpftool 7.1 predates ISA v4 (sdiv, movsx, bswap, gotol, load-acquire): it is no oracle for
+                        // those programs; the kernel's verifier log checks that syntax (KernelSyntaxVerifierLogTest)
+                        notDecodedByBpftool.add(prog.getFileName().toString());
+                        continue;
+                    }
                     StringWriter err = new StringWriter();
                     StringWriter out = new StringWriter();
                     int code = Main.execute(args.toArray(new String[0]), new PrintWriter(out), new PrintWriter(err));
-                    if (code != 0 && (err.toString().contains("dst is r11") || err.toString().contains("src is r11"))) {
-                        // The kernel's internal register AX has no place in io.bpf4j.isa's model (r0 to r10).
-                        assertTrue(theirs.contains("r11"), theirs);
-                        r11.add(prog.toString());
-                        continue;
-                    }
+                    assertEquals(0, code, String.join(" ", args) + "\n" + err);
                     assertEquals(theirs, out.toString(), String.join(" ", args) + "\n" + err);
                     args.add("-j");
                     String theirsJson = BpftoolCompatTest.bpftool(jsonFirst(args));
@@ -68,9 +71,9 @@ class ProgDumpTest {
                     compared.add(prog.getFileName() + " " + mode);
                 }
             }
-            assertTrue(compared.size() >= 20, "compared " + compared + "; left out for r11: " + r11);
+            assertTrue(compared.size() >= 20, "compared " + compared + "; left out: " + notDecodedByBpftool);
             System.out.println("[bpf4j] prog dump xlated compared on " + compared.size() + " program/mode pairs; "
-                    + "not comparable (kernel register r11): " + r11);
+                    + "left out (instructions bpftool cannot print): " + notDecodedByBpftool);
         } finally {
             try (Stream<Path> files = Files.walk(pins)) {
                 for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.bpf4j.kernel.testing.KernelTest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,10 +79,8 @@ class ProgRunTest {
     }
 
     private static String bpf4j(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return withoutDurations(out + err.toString().lines().filter(l -> l.startsWith("Error: ")).map(l -> l + "\n")
+        CliRun r = CliRun.of(args);
+        return withoutDurations(r.out() + r.err().lines().filter(l -> l.startsWith("Error: ")).map(l -> l + "\n")
                 .reduce("", String::concat));
     }
 
@@ -112,10 +108,13 @@ class ProgRunTest {
                     .toArray(String[]::new));
             String vm = bpf4j(withPrefix(List.of("prog", "run", "--vm", OBJECT.toString(), "program", "sieve"), tail)
                     .toArray(String[]::new));
+            String interpreted = bpf4j(withPrefix(List.of("prog", "run", "--engine", "interp", OBJECT.toString(), "program",
+                    "sieve"), tail).toArray(String[]::new));
             assertEquals(expected, kernel, "kernel, " + String.join(" ", tail));
             assertEquals(expected, object, "object loaded into the kernel, " + String.join(" ", tail));
             if (!expected.startsWith("Error: failed to run program")) {
-                assertEquals(expected, vm, "VM, " + String.join(" ", tail));
+                assertEquals(expected, vm, "VM (JIT), " + String.join(" ", tail));
+                assertEquals(expected, interpreted, "VM (interpreter), " + String.join(" ", tail));
             }
         }
     }

@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class VmCommandTest {
     private final StringWriter out = new StringWriter();
@@ -54,8 +56,9 @@ class VmCommandTest {
         return sb.toString();
     }
 
-    @Test
-    void passesTheWholeConformanceSuiteThroughThePluginProtocol() throws IOException {
+    @ParameterizedTest
+    @ValueSource(strings = {"jit", "interp"})
+    void passesTheWholeConformanceSuiteThroughThePluginProtocol(String engine) throws IOException {
         Path tests = Path.of(System.getProperty("bpf4j.repo.root", ".")).resolve("../shared/conformance/tests");
         List<String> failed = new ArrayList<>();
         int count = 0;
@@ -64,7 +67,8 @@ class VmCommandTest {
                 ConformanceCase c = ConformanceCase.parse(Files.readString(file));
                 String program = runnerHex(Instructions.encode(c.program(), ByteOrder.LITTLE_ENDIAN));
                 out.getBuffer().setLength(0);
-                int status = c.memory().length == 0 ? plugin(program) : plugin(program, runnerHex(c.memory()));
+                int status = c.memory().length == 0 ? plugin(program, "--engine", engine)
+                        : plugin(program, "--engine", engine, runnerHex(c.memory()));
                 long r0 = status == 0 ? Long.parseUnsignedLong(out.toString().trim(), 16) : -1;
                 if (status != 0 || r0 != c.result().orElseThrow()) {
                     failed.add(file.getFileName() + " (status " + status + ", output " + out.toString().trim() + ")");
@@ -92,6 +96,12 @@ class VmCommandTest {
     void badHexNamesTheToken() {
         assertEquals(1, plugin("95 00 0g"));
         assertEquals("Error: standard input: token 3 '0g' is not a whole number of hex bytes", err.toString().trim());
+    }
+
+    @Test
+    void anUnknownEngineIsAUsageError() {
+        assertEquals(2, plugin("95 00 00 00 00 00 00 00", "--engine", "fast"));
+        assertTrue(err.toString().contains("'fast' is not jit or interp"), err.toString());
     }
 
     @Test

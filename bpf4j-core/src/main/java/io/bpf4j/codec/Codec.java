@@ -6,15 +6,34 @@ import java.lang.foreign.ValueLayout;
 /**
  * Converts between Java values and the fixed-size bytes a BPF map stores, in the map's C
  * layout and this machine's byte order. {@link Codecs} makes them for primitives, byte
- * arrays, C strings and records.
+ * arrays, C strings and records; {@link #of} makes one of a reader and a writer.
  *
  * <pre>{@code
  * Codec<Integer> key = Codecs.int32();
  * Codec<Stats> value = Codecs.record(Stats.class);   // record Stats(long packets, long bytes)
  * byte[] raw = value.toBytes(new Stats(1, 64));
+ * Codec<Short> port = Codec.of(2, 2, (s, o) -> Short.reverseBytes(s.get(JAVA_SHORT_UNALIGNED, o)),
+ *         (s, o, v) -> s.set(JAVA_SHORT_UNALIGNED, o, Short.reverseBytes(v)));   // network byte order
  * }</pre>
  */
 public interface Codec<T> {
+    /** Reads one value at an offset of a segment. */
+    @FunctionalInterface
+    interface Reader<T> {
+        T read(MemorySegment segment, long offset);
+    }
+
+    /** Writes one value at an offset of a segment. */
+    @FunctionalInterface
+    interface Writer<T> {
+        void write(MemorySegment segment, long offset, T value);
+    }
+
+    /** A codec of {@code size} bytes aligned to {@code alignment}, made of a reader and a writer. */
+    static <T> Codec<T> of(int size, int alignment, Reader<T> reader, Writer<T> writer) {
+        return new FixedCodec<>(size, alignment, reader, writer);
+    }
+
     /** Bytes of one encoded value. */
     int size();
 

@@ -18,89 +18,20 @@ import java.util.Objects;
 public final class Codecs {
     private Codecs() {}
 
-    private static final Codec<Byte> INT8 = new Scalar<>(1) {
-        @Override
-        public void encode(Byte v, MemorySegment dst, long offset) {
-            dst.set(ValueLayout.JAVA_BYTE, offset, v);
-        }
-
-        @Override
-        public Byte decode(MemorySegment src, long offset) {
-            return src.get(ValueLayout.JAVA_BYTE, offset);
-        }
-    };
-
-    private static final Codec<Short> INT16 = new Scalar<>(2) {
-        @Override
-        public void encode(Short v, MemorySegment dst, long offset) {
-            dst.set(ValueLayout.JAVA_SHORT_UNALIGNED, offset, v);
-        }
-
-        @Override
-        public Short decode(MemorySegment src, long offset) {
-            return src.get(ValueLayout.JAVA_SHORT_UNALIGNED, offset);
-        }
-    };
-
-    private static final Codec<Integer> INT32 = new Scalar<>(4) {
-        @Override
-        public void encode(Integer v, MemorySegment dst, long offset) {
-            dst.set(ValueLayout.JAVA_INT_UNALIGNED, offset, v);
-        }
-
-        @Override
-        public Integer decode(MemorySegment src, long offset) {
-            return src.get(ValueLayout.JAVA_INT_UNALIGNED, offset);
-        }
-    };
-
-    private static final Codec<Long> INT64 = new Scalar<>(8) {
-        @Override
-        public void encode(Long v, MemorySegment dst, long offset) {
-            dst.set(ValueLayout.JAVA_LONG_UNALIGNED, offset, v);
-        }
-
-        @Override
-        public Long decode(MemorySegment src, long offset) {
-            return src.get(ValueLayout.JAVA_LONG_UNALIGNED, offset);
-        }
-    };
-
-    private static final Codec<Float> FLOAT32 = new Scalar<>(4) {
-        @Override
-        public void encode(Float v, MemorySegment dst, long offset) {
-            dst.set(ValueLayout.JAVA_FLOAT_UNALIGNED, offset, v);
-        }
-
-        @Override
-        public Float decode(MemorySegment src, long offset) {
-            return src.get(ValueLayout.JAVA_FLOAT_UNALIGNED, offset);
-        }
-    };
-
-    private static final Codec<Double> FLOAT64 = new Scalar<>(8) {
-        @Override
-        public void encode(Double v, MemorySegment dst, long offset) {
-            dst.set(ValueLayout.JAVA_DOUBLE_UNALIGNED, offset, v);
-        }
-
-        @Override
-        public Double decode(MemorySegment src, long offset) {
-            return src.get(ValueLayout.JAVA_DOUBLE_UNALIGNED, offset);
-        }
-    };
-
-    private static final Codec<Boolean> BOOL = new Scalar<>(1) {
-        @Override
-        public void encode(Boolean v, MemorySegment dst, long offset) {
-            dst.set(ValueLayout.JAVA_BYTE, offset, (byte) (v ? 1 : 0));
-        }
-
-        @Override
-        public Boolean decode(MemorySegment src, long offset) {
-            return src.get(ValueLayout.JAVA_BYTE, offset) != 0;
-        }
-    };
+    private static final Codec<Byte> INT8 = Codec.of(1, 1, (s, o) -> s.get(ValueLayout.JAVA_BYTE, o),
+            (s, o, v) -> s.set(ValueLayout.JAVA_BYTE, o, v));
+    private static final Codec<Short> INT16 = Codec.of(2, 2, (s, o) -> s.get(ValueLayout.JAVA_SHORT_UNALIGNED, o),
+            (s, o, v) -> s.set(ValueLayout.JAVA_SHORT_UNALIGNED, o, v));
+    private static final Codec<Integer> INT32 = Codec.of(4, 4, (s, o) -> s.get(ValueLayout.JAVA_INT_UNALIGNED, o),
+            (s, o, v) -> s.set(ValueLayout.JAVA_INT_UNALIGNED, o, v));
+    private static final Codec<Long> INT64 = Codec.of(8, 8, (s, o) -> s.get(ValueLayout.JAVA_LONG_UNALIGNED, o),
+            (s, o, v) -> s.set(ValueLayout.JAVA_LONG_UNALIGNED, o, v));
+    private static final Codec<Float> FLOAT32 = Codec.of(4, 4, (s, o) -> s.get(ValueLayout.JAVA_FLOAT_UNALIGNED, o),
+            (s, o, v) -> s.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o, v));
+    private static final Codec<Double> FLOAT64 = Codec.of(8, 8, (s, o) -> s.get(ValueLayout.JAVA_DOUBLE_UNALIGNED, o),
+            (s, o, v) -> s.set(ValueLayout.JAVA_DOUBLE_UNALIGNED, o, v));
+    private static final Codec<Boolean> BOOL = Codec.of(1, 1, (s, o) -> s.get(ValueLayout.JAVA_BYTE, o) != 0,
+            (s, o, v) -> s.set(ValueLayout.JAVA_BYTE, o, (byte) (v ? 1 : 0)));
 
     /** {@code __s8}/{@code __u8}. */
     public static Codec<Byte> int8() {
@@ -141,28 +72,35 @@ public final class Codecs {
      */
     @SuppressWarnings({"unchecked", "rawtypes"})
     public static <T> Codec<T> of(Class<T> type) {
-        Codec<?> c;
-        if (type == Integer.class || type == int.class) {
-            c = INT32;
-        } else if (type == Long.class || type == long.class) {
-            c = INT64;
-        } else if (type == Short.class || type == short.class) {
-            c = INT16;
-        } else if (type == Byte.class || type == byte.class) {
-            c = INT8;
-        } else if (type == Float.class || type == float.class) {
-            c = FLOAT32;
-        } else if (type == Double.class || type == double.class) {
-            c = FLOAT64;
-        } else if (type == Boolean.class || type == boolean.class) {
-            c = BOOL;
-        } else if (type.isRecord()) {
+        Codec<?> c = primitive(type);
+        if (c == null && type.isRecord()) {
             c = RecordCodec.natural((Class) type);
-        } else {
+        }
+        if (c == null) {
             throw new IllegalArgumentException(type.getName() + " has no codec: use a primitive wrapper, a record, "
                     + "or Codecs.bytes(n)");
         }
         return (Codec<T>) c;
+    }
+
+    /** The codec of a primitive type or its wrapper ({@code int.class} and {@code Integer.class} are {@link #int32()}); null for any other type. */
+    static Codec<?> primitive(Class<?> type) {
+        if (type == Integer.class || type == int.class) {
+            return INT32;
+        } else if (type == Long.class || type == long.class) {
+            return INT64;
+        } else if (type == Short.class || type == short.class) {
+            return INT16;
+        } else if (type == Byte.class || type == byte.class) {
+            return INT8;
+        } else if (type == Float.class || type == float.class) {
+            return FLOAT32;
+        } else if (type == Double.class || type == double.class) {
+            return FLOAT64;
+        } else if (type == Boolean.class || type == boolean.class) {
+            return BOOL;
+        }
+        return null;
     }
 
     /** Exactly {@code size} raw bytes. */
@@ -170,22 +108,16 @@ public final class Codecs {
         if (size < 0) {
             throw new IllegalArgumentException("negative size " + size);
         }
-        return new Scalar<>(size, 1) {
-            @Override
-            public void encode(byte[] v, MemorySegment dst, long offset) {
-                if (v.length != size) {
-                    throw new IllegalArgumentException(v.length + " bytes for a " + size + "-byte field");
-                }
-                MemorySegment.copy(v, 0, dst, ValueLayout.JAVA_BYTE, offset, size);
+        return Codec.of(size, 1, (src, offset) -> {
+            byte[] b = new byte[size];
+            Codec.copy(src, offset, b, size);
+            return b;
+        }, (dst, offset, v) -> {
+            if (v.length != size) {
+                throw new IllegalArgumentException(v.length + " bytes for a " + size + "-byte field");
             }
-
-            @Override
-            public byte[] decode(MemorySegment src, long offset) {
-                byte[] b = new byte[size];
-                Codec.copy(src, offset, b, size);
-                return b;
-            }
-        };
+            MemorySegment.copy(v, 0, dst, ValueLayout.JAVA_BYTE, offset, size);
+        });
     }
 
     /** {@code char name[size]}: UTF-8 up to the first NUL; at most {@code size - 1} bytes are stored. */
@@ -193,28 +125,22 @@ public final class Codecs {
         if (size <= 0) {
             throw new IllegalArgumentException("char array of " + size);
         }
-        return new Scalar<>(size, 1) {
-            @Override
-            public void encode(String v, MemorySegment dst, long offset) {
-                byte[] b = v.getBytes(StandardCharsets.UTF_8);
-                if (b.length >= size) {
-                    throw new IllegalArgumentException("\"" + v + "\" does not fit in char[" + size + "] with its NUL");
-                }
-                dst.asSlice(offset, size).fill((byte) 0);
-                MemorySegment.copy(b, 0, dst, ValueLayout.JAVA_BYTE, offset, b.length);
+        return Codec.of(size, 1, (src, offset) -> {
+            byte[] b = new byte[size];
+            Codec.copy(src, offset, b, size);
+            int n = 0;
+            while (n < size && b[n] != 0) {
+                n++;
             }
-
-            @Override
-            public String decode(MemorySegment src, long offset) {
-                byte[] b = new byte[size];
-                Codec.copy(src, offset, b, size);
-                int n = 0;
-                while (n < size && b[n] != 0) {
-                    n++;
-                }
-                return new String(b, 0, n, StandardCharsets.UTF_8);
+            return new String(b, 0, n, StandardCharsets.UTF_8);
+        }, (dst, offset, v) -> {
+            byte[] b = v.getBytes(StandardCharsets.UTF_8);
+            if (b.length >= size) {
+                throw new IllegalArgumentException("\"" + v + "\" does not fit in char[" + size + "] with its NUL");
             }
-        };
+            dst.asSlice(offset, size).fill((byte) 0);
+            MemorySegment.copy(b, 0, dst, ValueLayout.JAVA_BYTE, offset, b.length);
+        });
     }
 
     /**
@@ -234,30 +160,5 @@ public final class Codecs {
      */
     public static <R extends Record> Codec<R> record(Class<R> type, CStruct struct) {
         return RecordCodec.matched(type, Objects.requireNonNull(struct, "struct"));
-    }
-
-    /** A fixed-size codec aligned to its size (or to a given alignment). */
-    abstract static class Scalar<T> implements Codec<T> {
-        private final int size;
-        private final int alignment;
-
-        Scalar(int size) {
-            this(size, size);
-        }
-
-        Scalar(int size, int alignment) {
-            this.size = size;
-            this.alignment = alignment;
-        }
-
-        @Override
-        public int size() {
-            return size;
-        }
-
-        @Override
-        public int alignment() {
-            return alignment;
-        }
     }
 }

@@ -126,21 +126,10 @@ final class RecordCodec<R extends Record> implements Codec<R> {
     private static Codec<Object> componentCodec(Class<?> owner, RecordComponent rc, CStruct nested) {
         Class<?> t = rc.getType();
         CArray array = rc.getAnnotation(CArray.class);
+        Codec<?> primitive = Codecs.primitive(t);
         Codec<?> c;
-        if (t == byte.class || t == Byte.class) {
-            c = Codecs.int8();
-        } else if (t == short.class || t == Short.class) {
-            c = Codecs.int16();
-        } else if (t == int.class || t == Integer.class) {
-            c = Codecs.int32();
-        } else if (t == long.class || t == Long.class) {
-            c = Codecs.int64();
-        } else if (t == float.class || t == Float.class) {
-            c = Codecs.float32();
-        } else if (t == double.class || t == Double.class) {
-            c = Codecs.float64();
-        } else if (t == boolean.class || t == Boolean.class) {
-            c = Codecs.bool();
+        if (primitive != null) {
+            c = primitive;
         } else if (t.isRecord()) {
             c = nested == null ? natural((Class) t) : matched((Class) t, nested);
         } else if (t == String.class || t.isArray()) {
@@ -172,34 +161,28 @@ final class RecordCodec<R extends Record> implements Codec<R> {
                     + " is an array of " + element.getName() + "; arrays of byte, short, int and long are supported");
         }
         int elementSize = (int) layout.byteSize();
-        return new Codecs.Scalar<Object>(elementSize * length, elementSize) {
-            @Override
-            public void encode(Object v, MemorySegment dst, long offset) {
-                int n = java.lang.reflect.Array.getLength(v);
-                if (n != length) {
-                    throw new IllegalArgumentException("component '" + rc.getName() + "' has " + n + " elements, its C array "
-                            + length);
-                }
-                switch (v) {
-                    case short[] a -> MemorySegment.copy(a, 0, dst, (ValueLayout.OfShort) layout, offset, n);
-                    case int[] a -> MemorySegment.copy(a, 0, dst, (ValueLayout.OfInt) layout, offset, n);
-                    case long[] a -> MemorySegment.copy(a, 0, dst, (ValueLayout.OfLong) layout, offset, n);
-                    default -> throw new IllegalStateException(v.getClass().getName());
-                }
+        return Codec.of(elementSize * length, elementSize, (src, offset) -> {
+            Object a = java.lang.reflect.Array.newInstance(element, length);
+            switch (a) {
+                case short[] s -> MemorySegment.copy(src, (ValueLayout.OfShort) layout, offset, s, 0, length);
+                case int[] s -> MemorySegment.copy(src, (ValueLayout.OfInt) layout, offset, s, 0, length);
+                case long[] s -> MemorySegment.copy(src, (ValueLayout.OfLong) layout, offset, s, 0, length);
+                default -> throw new IllegalStateException(a.getClass().getName());
             }
-
-            @Override
-            public Object decode(MemorySegment src, long offset) {
-                Object a = java.lang.reflect.Array.newInstance(element, length);
-                switch (a) {
-                    case short[] s -> MemorySegment.copy(src, (ValueLayout.OfShort) layout, offset, s, 0, length);
-                    case int[] s -> MemorySegment.copy(src, (ValueLayout.OfInt) layout, offset, s, 0, length);
-                    case long[] s -> MemorySegment.copy(src, (ValueLayout.OfLong) layout, offset, s, 0, length);
-                    default -> throw new IllegalStateException(a.getClass().getName());
-                }
-                return a;
+            return a;
+        }, (dst, offset, v) -> {
+            int n = java.lang.reflect.Array.getLength(v);
+            if (n != length) {
+                throw new IllegalArgumentException("component '" + rc.getName() + "' has " + n + " elements, its C array "
+                        + length);
             }
-        };
+            switch (v) {
+                case short[] a -> MemorySegment.copy(a, 0, dst, (ValueLayout.OfShort) layout, offset, n);
+                case int[] a -> MemorySegment.copy(a, 0, dst, (ValueLayout.OfInt) layout, offset, n);
+                case long[] a -> MemorySegment.copy(a, 0, dst, (ValueLayout.OfLong) layout, offset, n);
+                default -> throw new IllegalStateException(v.getClass().getName());
+            }
+        });
     }
 
     @Override

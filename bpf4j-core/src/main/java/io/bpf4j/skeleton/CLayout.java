@@ -22,41 +22,9 @@ import java.util.function.IntFunction;
 public final class CLayout {
     private CLayout() {}
 
-    /** Reads one value of type {@code T} at an offset of a segment. */
-    @FunctionalInterface
-    public interface Reader<T> {
-        T read(MemorySegment segment, long offset);
-    }
-
-    /** Writes one value of type {@code T} at an offset of a segment. */
-    @FunctionalInterface
-    public interface Writer<T> {
-        void write(MemorySegment segment, long offset, T value);
-    }
-
-    /** A codec of {@code size} bytes aligned to {@code alignment}, made of a reader and a writer. */
-    public static <T> Codec<T> codec(int size, int alignment, Reader<T> reader, Writer<T> writer) {
-        return new Codec<>() {
-            @Override
-            public int size() {
-                return size;
-            }
-
-            @Override
-            public int alignment() {
-                return alignment;
-            }
-
-            @Override
-            public void encode(T value, MemorySegment dst, long offset) {
-                writer.write(dst, offset, value);
-            }
-
-            @Override
-            public T decode(MemorySegment src, long offset) {
-                return reader.read(src, offset);
-            }
-        };
+    /** A codec of {@code size} bytes aligned to {@code alignment}, made of a reader and a writer: {@link Codec#of}. */
+    public static <T> Codec<T> codec(int size, int alignment, Codec.Reader<T> reader, Codec.Writer<T> writer) {
+        return Codec.of(size, alignment, reader, writer);
     }
 
     /** {@code char name[size]}: UTF-8 up to the first NUL (or all {@code size} bytes if there is none). */
@@ -114,7 +82,7 @@ public final class CLayout {
 
     /** A C array of {@code length} elements {@code stride} bytes apart, each read by {@code element}. */
     public static <T> T[] getArray(MemorySegment segment, long offset, int length, long stride, IntFunction<T[]> newArray,
-            Reader<T> element) {
+            Codec.Reader<T> element) {
         T[] out = newArray.apply(length);
         for (int i = 0; i < length; i++) {
             out[i] = element.read(segment, offset + i * stride);
@@ -123,7 +91,7 @@ public final class CLayout {
     }
 
     /** Writes a C array of {@code length} elements {@code stride} bytes apart; {@code what} names it in errors. */
-    public static <T> void putArray(MemorySegment segment, long offset, int length, long stride, T[] values, Writer<T> element,
+    public static <T> void putArray(MemorySegment segment, long offset, int length, long stride, T[] values, Codec.Writer<T> element,
             String what) {
         checkLength(values.length, length, what);
         for (int i = 0; i < length; i++) {

@@ -3,6 +3,7 @@ package io.bpf4j.btf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.bpf4j.Tools;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +27,7 @@ class BtfCCompileTest {
      * makes clang emit the full definition, at no size); returns the compiler's BTF.
      */
     private Btf compileHeader(Btf btf, List<BtfType.Composite> checked, String name, boolean enumModes) throws IOException {
-        String clang = Oracle.require("clang", "clang-19");
+        String clang = Tools.require("clang", "clang-19");
         StringBuilder c = new StringBuilder();
         BtfCDump.dumpHeader(btf, c, enumModes);
         int n = 0;
@@ -36,7 +37,7 @@ class BtfCCompileTest {
         Path src = tmp.resolve(name + ".c");
         Files.writeString(src, c);
         Path obj = tmp.resolve(name + ".o");
-        Oracle.run(List.of(clang, "-target", "bpf", "-g", "-O0", "-c", "-w", src.toString(), "-o", obj.toString()));
+        Tools.output(List.of(clang, "-target", "bpf", "-g", "-O0", "-c", "-w", src.toString(), "-o", obj.toString()));
         return Btf.parse(Oracle.btfSection(obj, ".BTF", tmp));
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bpf4j.BpfFormatException;
+import io.bpf4j.Tools;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,12 +38,12 @@ class BtfExtTest {
     }
 
     private static String text(List<String> command) {
-        return new String(Oracle.run(command), StandardCharsets.UTF_8);
+        return new String(Tools.output(command), StandardCharsets.UTF_8);
     }
 
     @Test
     void funcInfoNamesTheFunctionSymbols() {
-        String objdump = Oracle.require("llvm-objdump", "llvm-objdump-19");
+        String objdump = Tools.require("llvm-objdump", "llvm-objdump-19");
         Pattern sym = Pattern.compile("^([0-9a-f]{16}) [lgw ]\\s*F (\\S+)\\s+[0-9a-f]+ (\\S+)$");
         for (Path object : Oracle.objects()) {
             TreeSet<String> expected = new TreeSet<>();
@@ -62,7 +63,7 @@ class BtfExtTest {
 
     @Test
     void lineInfoMatchesDwarfLines() {
-        String objdump = Oracle.require("llvm-objdump", "llvm-objdump-19");
+        String objdump = Tools.require("llvm-objdump", "llvm-objdump-19");
         Pattern section = Pattern.compile("^Disassembly of section (.*):$");
         Pattern source = Pattern.compile("^; (.*):(\\d+)$");
         Pattern insn = Pattern.compile("^\\s+(\\d+):\\t.*");
@@ -115,7 +116,7 @@ class BtfExtTest {
                 continue;
             }
             objectsWithRelos++;
-            String log = new String(runCapturingStderr(List.of(Oracle.require("bpftool"), "-d", "gen", "min_core_btf",
+            String log = new String(runCapturingStderr(List.of(Tools.require("bpftool"), "-d", "gen", "min_core_btf",
                     Oracle.VMLINUX.toString(), tmp.resolve("min.btf").toString(), object.toString())), StandardCharsets.UTF_8);
             List<String> expected = new ArrayList<>();
             for (String line : log.split("\n")) {

@@ -3,6 +3,7 @@ package io.bpf4j.btf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.bpf4j.Tools;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,7 +64,7 @@ class BtfNavigationTest {
     @Test
     void vmlinuxOffsetsSizesAndAlignmentsAgreeWithClang() throws IOException {
         Oracle.requireFile(Oracle.VMLINUX);
-        String clang = Oracle.require("clang", "clang-19");
+        String clang = Tools.require("clang", "clang-19");
         Btf btf = Btf.read(Oracle.VMLINUX, null);
         StringBuilder c = new StringBuilder();
         BtfCDump.dumpHeader(btf, c, true);
@@ -78,7 +79,7 @@ class BtfNavigationTest {
         }
         Path src = tmp.resolve("nav.c");
         Files.writeString(src, c);
-        Oracle.run(List.of(clang, "-target", "bpf", "-fsyntax-only", "-w", src.toString()));
+        Tools.output(List.of(clang, "-target", "bpf", "-fsyntax-only", "-w", src.toString()));
         assertTrue(checked > 0 && c.toString().contains("__builtin_offsetof(struct sk_buff, len)"));
     }
 }

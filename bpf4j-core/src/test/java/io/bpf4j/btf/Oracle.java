@@ -2,43 +2,24 @@ package io.bpf4j.btf;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.bpf4j.Tools;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-/** Runs the external tools the BTF tests compare against; a test whose tool is missing is skipped with the reason printed. */
+/**
+ * The external tools and objects the BTF tests compare against (run through {@link Tools}); a
+ * test whose tool or input is missing is skipped with the reason printed.
+ */
 final class Oracle {
     static final Path VMLINUX = Path.of("/sys/kernel/btf/vmlinux");
     static final Path LIBXDP = Path.of("/usr/lib/x86_64-linux-gnu/bpf");
 
     private Oracle() {}
-
-    /** The first of the commands found on PATH, or null. */
-    static String find(String... names) {
-        for (String name : names) {
-            for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
-                if (Files.isExecutable(Path.of(dir, name))) {
-                    return Path.of(dir, name).toString();
-                }
-            }
-        }
-        return null;
-    }
-
-    /** Skips the calling test, saying why, unless the tool exists. */
-    static String require(String... names) {
-        String tool = find(names);
-        if (tool == null) {
-            System.out.println("SKIPPED: " + String.join(" or ", names) + " not found on PATH");
-        }
-        assumeTrue(tool != null, String.join(" or ", names) + " not found on PATH");
-        return tool;
-    }
 
     static void requireFile(Path file) {
         if (!Files.isReadable(file)) {
@@ -47,39 +28,18 @@ final class Oracle {
         assumeTrue(Files.isReadable(file), file + " is not readable");
     }
 
-    /** Runs a command and returns its standard output; fails on a non-zero exit. */
-    static byte[] run(List<String> command) {
-        try {
-            Path err = Files.createTempFile("oracle", ".err");
-            Process p = new ProcessBuilder(command).redirectError(err.toFile()).start();
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                String msg = Files.readString(err);
-                Files.delete(err);
-                throw new AssertionError(command + " failed: " + msg);
-            }
-            Files.delete(err);
-            return out;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
-
     static byte[] bpftool(String... args) {
         List<String> command = new ArrayList<>();
-        command.add(require("bpftool"));
+        command.add(Tools.require("bpftool"));
         command.addAll(List.of(args));
-        return run(command);
+        return Tools.output(command);
     }
 
     /** The .BTF section of an ELF object, extracted by llvm-objcopy. */
     static byte[] btfSection(Path object, String section, Path tmp) {
-        String objcopy = require("llvm-objcopy", "llvm-objcopy-19");
+        String objcopy = Tools.require("llvm-objcopy", "llvm-objcopy-19");
         Path out = tmp.resolve(object.getFileName() + section);
-        run(List.of(objcopy, "--dump-section", section + "=" + out, object.toString(), "/dev/null"));
+        Tools.output(List.of(objcopy, "--dump-section", section + "=" + out, object.toString(), "/dev/null"));
         try {
             return Files.readAllBytes(out);
         } catch (IOException e) {

@@ -22,11 +22,8 @@ import java.util.List;
  * }</pre>
  */
 public final class KernelBtf extends KernelObject {
-    private final int id;
-
     private KernelBtf(Fd fd, int id) {
-        super(fd);
-        this.id = id;
+        super(fd, id);
     }
 
     private static KernelBtf adopt(Fd fd) {
@@ -78,11 +75,6 @@ public final class KernelBtf extends KernelObject {
         return what + " (kernel log: " + String.join(" | ", lines.subList(Math.max(0, lines.size() - 4), lines.size())) + ")";
     }
 
-    @Override
-    public int id() {
-        return id;
-    }
-
     /** Fresh information from the kernel. */
     public BtfInfo info() {
         return BtfInfo.of(fd(), "read info of " + this);
@@ -107,6 +99,6 @@ public final class KernelBtf extends KernelObject {
 
     @Override
     public String toString() {
-        return "BTF id " + id;
+        return "BTF id " + id();
     }
 }

@@ -25,12 +25,10 @@ import java.util.function.Consumer;
  * }</pre>
  */
 public final class KernelLink extends KernelObject implements Link {
-    private final int id;
     private final int typeId;
 
     private KernelLink(Fd fd, LinkInfo info) {
-        super(fd);
-        this.id = info.id();
+        super(fd, info.id());
         this.typeId = info.typeId();
     }
 
@@ -71,11 +69,6 @@ public final class KernelLink extends KernelObject implements Link {
     /** Opens the link pinned at {@code path}. */
     public static KernelLink openPinned(Path path) {
         return adopt(openPinned(path, "bpf-link", "link"));
-    }
-
-    @Override
-    public int id() {
-        return id;
     }
 
     /** The link type; {@link LinkType#UNSPEC} for one newer than this build of bpf4j. */
@@ -132,6 +125,6 @@ public final class KernelLink extends KernelObject implements Link {
     @Override
     public String toString() {
         String type = LinkType.ofId(typeId).map(LinkType::bpftoolName).orElse("type " + typeId);
-        return "link " + id + " (" + type + ")";
+        return "link " + id() + " (" + type + ")";
     }
 }

@@ -49,7 +49,6 @@ import java.util.Set;
  */
 public final class KernelMap extends KernelObject implements BpfMap {
     private final int typeId;
-    private final int id;
     private final String name;
     private final int keySize;
     private final int valueSize;
@@ -61,9 +60,8 @@ public final class KernelMap extends KernelObject implements BpfMap {
     private final int valueOffset;
 
     private KernelMap(Fd fd, MapInfo info) {
-        super(fd);
+        super(fd, info.id());
         this.typeId = info.typeId();
-        this.id = info.id();
         this.name = info.name();
         this.keySize = info.keySize();
         this.valueSize = info.valueSize();
@@ -129,11 +127,6 @@ public final class KernelMap extends KernelObject implements BpfMap {
 
     private static int roundUp8(int n) {
         return (n + 7) & ~7;
-    }
-
-    @Override
-    public int id() {
-        return id;
     }
 
     @Override
@@ -701,6 +694,6 @@ public final class KernelMap extends KernelObject implements BpfMap {
     @Override
     public String toString() {
         String type = MapType.ofId(typeId).map(MapType::bpftoolName).orElse("type " + typeId);
-        return "map " + (name.isEmpty() ? "" : "'" + name + "' ") + "(" + type + ", id " + id + ")";
+        return "map " + (name.isEmpty() ? "" : "'" + name + "' ") + "(" + type + ", id " + id() + ")";
     }
 }

@@ -11,9 +11,11 @@ import java.nio.file.Path;
  */
 public abstract sealed class KernelObject implements AutoCloseable permits KernelMap, KernelProgram, KernelBtf, KernelLink {
     private final Fd fd;
+    private final int id;
 
-    KernelObject(Fd fd) {
+    KernelObject(Fd fd, int id) {
         this.fd = fd;
+        this.id = id;
     }
 
     /** The file descriptor; throws once the object is closed. */
@@ -26,7 +28,9 @@ public abstract sealed class KernelObject implements AutoCloseable permits Kerne
     }
 
     /** The kernel's id of the object. */
-    public abstract int id();
+    public final int id() {
+        return id;
+    }
 
     /** What {@code /proc/self/fdinfo} says of the object ({@code memlock}, {@code frozen}, {@code prog_jited}...). */
     public final java.util.Map<String, String> fdInfo() {

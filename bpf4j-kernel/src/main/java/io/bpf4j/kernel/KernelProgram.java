@@ -30,15 +30,13 @@ import java.nio.file.Path;
  * }</pre>
  */
 public final class KernelProgram extends KernelObject implements BpfProgram {
-    private final int id;
     private final int typeId;
     private final String name;
     private final String verifierLog;
 
     private KernelProgram(Fd fd, int id, int typeId, String name, String verifierLog) {
-        super(fd);
+        super(fd, id);
         this.verifierLog = verifierLog;
-        this.id = id;
         this.typeId = typeId;
         this.name = name;
     }
@@ -163,11 +161,6 @@ public final class KernelProgram extends KernelObject implements BpfProgram {
     }
 
     @Override
-    public int id() {
-        return id;
-    }
-
-    @Override
     public String name() {
         return name;
     }
@@ -241,6 +234,6 @@ public final class KernelProgram extends KernelObject implements BpfProgram {
     @Override
     public String toString() {
         String type = ProgramType.ofId(typeId).map(ProgramType::bpftoolName).orElse("type " + typeId);
-        return "program " + (name.isEmpty() ? "" : "'" + name + "' ") + "(" + type + ", id " + id + ")";
+        return "program " + (name.isEmpty() ? "" : "'" + name + "' ") + "(" + type + ", id " + id() + ")";
     }
 }

@@ -8,7 +8,6 @@ import io.bpf4j.BpfException;
 import io.bpf4j.MapType;
 import io.bpf4j.kernel.testing.KernelTest;
 import io.bpf4j.kernel.testing.NoFdLeaks;
-import io.bpf4j.kernel.testing.OnCpu;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;

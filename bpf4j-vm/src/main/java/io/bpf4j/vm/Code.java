@@ -6,13 +6,16 @@ import io.bpf4j.isa.LlvmSyntax;
 /**
  * A decoded program, ready for the interpreter: one packed long per instruction slot
  * ({@link Op#pack}); the slot after an {@code LDDW} holds its 64-bit value. The raw words
- * are kept for messages.
+ * are kept for messages. {@link #compiled} is the program's JVM bytecode when the JIT
+ * compiled it, else null.
  */
 final class Code {
     final String name;
     final ProgramType type;
     final long[] insns;
     final long[] raw;
+    /** Set once, before the program is published (see {@link VmProgram}). */
+    CompiledCode compiled;
 
     Code(String name, ProgramType type, long[] insns, long[] raw) {
         this.name = name;
@@ -27,5 +30,10 @@ final class Code {
             return "outside the program";
         }
         return LlvmSyntax.DECIMAL.format(Decoder.instructionAt(raw, pc));
+    }
+
+    /** The instruction at {@code pc} for a fault's location; code entered by a tail call says so. */
+    String describe(int pc, boolean tailCalled) {
+        return tailCalled ? describe(pc) + " in tail-called '" + name + "'" : describe(pc);
     }
 }

@@ -12,11 +12,16 @@ final class Execution {
 
     final Vm vm;
     final Memory mem;
-    final long[] regs = new long[11];
+    final long[] regs = new long[Interpreter.REGISTERS];
     final int[] returnPc = new int[Memory.MAX_FRAMES];
     final Code[] returnCode = new Code[Memory.MAX_FRAMES];
     final long[] saved = new long[Memory.MAX_FRAMES * 4];
     final long[] mayGoto = new long[Memory.MAX_FRAMES];
+    /** Registers, may_goto count and entry of the frames of compiled functions split into several methods. */
+    /** The registers a compiled callback restores, per frame of its caller. */
+    final long[] callbackRegs = new long[Memory.MAX_FRAMES * Interpreter.REGISTERS];
+    /** r0..r9 and the may_goto count of each frame of a compiled function split over several methods. */
+    final long[] jitFrames = new long[Memory.MAX_FRAMES * JitEmitter.FRAME_SLOTS];
     private final byte[] scratch = new byte[64];
     int depth;
     long fuel;
@@ -76,6 +81,17 @@ final class Execution {
         tailCalls++;
         mayGoto[depth] = Interpreter.MAY_GOTO_BUDGET;
         return target.code();
+    }
+
+    /**
+     * Calls the BPF function at {@code pc} of {@code code} for a helper (bpf_loop and
+     * friends) in a new frame with arguments r1..r5; returns its r0. Compiled code runs
+     * compiled, else the interpreter runs it.
+     */
+    long callback(Code code, int pc, long a1, long a2, long a3, long a4, long a5) {
+        CompiledCode compiled = code.compiled;
+        return compiled != null ? compiled.callback(this, pc, a1, a2, a3, a4, a5)
+                : Interpreter.callback(this, code, pc, a1, a2, a3, a4, a5);
     }
 
     /** A legacy BPF_ABS/BPF_IND load: the big-endian value, or -1 when outside the packet. */

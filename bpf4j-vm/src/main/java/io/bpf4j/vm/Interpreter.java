@@ -15,6 +15,8 @@ final class Interpreter {
     /** The kernel's BPF_MAX_LOOPS: how many times one frame's may_goto falls through. */
     static final long MAY_GOTO_BUDGET = 8 * 1024 * 1024;
     static final int TAIL_CALL_HELPER = 12;
+    /** r0..r10. */
+    static final int REGISTERS = 11;
 
     private Interpreter() {}
 
@@ -39,8 +41,7 @@ final class Interpreter {
         long[] r = ex.regs;
         int depth = ex.depth;
         if (depth + 1 >= Memory.MAX_FRAMES) {
-            throw VmException.of(VmException.Kind.CALL_DEPTH,
-                    "callback would need call frame " + (depth + 2) + "; the kernel allows " + Memory.MAX_FRAMES);
+            throw tooDeep("callback", depth);
         }
         long[] saved = r.clone();
         int newDepth = depth + 1;
@@ -60,8 +61,11 @@ final class Interpreter {
         }
     }
 
-    /** The main loop; returns when the frame it started in exits. */
-    private static long execute(Execution ex, Code entry, int entryPc) {
+    /**
+     * The main loop: runs from {@code entryPc} with the registers in {@code ex.regs} in frame
+     * {@code ex.depth}; returns r0 when that frame exits.
+     */
+    static long execute(Execution ex, Code entry, int entryPc) {
         final long[] r = ex.regs;
         final Memory mem = ex.mem;
         final int baseDepth = ex.depth;
@@ -72,8 +76,7 @@ final class Interpreter {
         try {
             while (true) {
                 if (--fuel < 0) {
-                    throw VmException.of(VmException.Kind.INSTRUCTION_BUDGET,
-                            "instruction budget of " + ex.budget + " exhausted (endless loop?)");
+                    throw budgetExhausted(ex);
                 }
                 long insn = insns[pc];
                 int dst = (int) (insn >>> 8) & 0xf;
@@ -247,9 +250,7 @@ final class Interpreter {
                             r[0] = VmHelpers.call((int) target, ex, r[1], r[2], r[3], r[4], r[5]);
                             fuel = ex.fuel;
                         } else {
-                            throw VmException.of(VmException.Kind.INVALID_PROGRAM,
-                                    "callx through r" + dst + " = " + Memory.hex(target)
-                                            + ", which is neither a function of this program nor a helper id");
+                            throw badCallx(dst, target);
                         }
                     }
                     case Op.EXIT -> {
@@ -311,7 +312,7 @@ final class Interpreter {
             }
         } catch (VmException e) {
             ex.fuel = Math.max(fuel, 0);
-            throw e.at(pc, code == entry ? code.describe(pc) : code.describe(pc) + " in tail-called '" + code.name + "'");
+            throw e.at(pc, code.describe(pc, code != entry));
         }
     }
 
@@ -346,8 +347,7 @@ final class Interpreter {
     private static void enter(Execution ex, Code code, int pc) {
         int depth = ex.depth;
         if (depth + 1 >= Memory.MAX_FRAMES) {
-            throw VmException.of(VmException.Kind.CALL_DEPTH,
-                    "call would need call frame " + (depth + 2) + "; the kernel allows " + Memory.MAX_FRAMES);
+            throw tooDeep("call", depth);
         }
         long[] r = ex.regs;
         int s = depth * 4;
@@ -363,19 +363,35 @@ final class Interpreter {
         ex.mayGoto[depth] = MAY_GOTO_BUDGET;
     }
 
-    private static long div32(int a, int b) {
+    static VmException budgetExhausted(Execution ex) {
+        return VmException.of(VmException.Kind.INSTRUCTION_BUDGET,
+                "instruction budget of " + ex.budget + " exhausted (endless loop?)");
+    }
+
+    /** A call ({@code what}: "call" or "callback") from frame {@code depth} that would pass the kernel's frame limit. */
+    static VmException tooDeep(String what, int depth) {
+        return VmException.of(VmException.Kind.CALL_DEPTH,
+                what + " would need call frame " + (depth + 2) + "; the kernel allows " + Memory.MAX_FRAMES);
+    }
+
+    static VmException badCallx(int dst, long target) {
+        return VmException.of(VmException.Kind.INVALID_PROGRAM, "callx through r" + dst + " = " + Memory.hex(target)
+                + ", which is neither a function of this program nor a helper id");
+    }
+
+    static long div32(int a, int b) {
         return b == 0 ? 0 : Integer.divideUnsigned(a, b) & MASK32;
     }
 
-    private static long sdiv32(int a, int b) {
+    static long sdiv32(int a, int b) {
         return b == 0 ? 0 : (a / b) & MASK32;
     }
 
-    private static long mod32(int a, int b) {
+    static long mod32(int a, int b) {
         return (b == 0 ? a : Integer.remainderUnsigned(a, b)) & MASK32;
     }
 
-    private static long smod32(int a, int b) {
+    static long smod32(int a, int b) {
         return (b == 0 ? a : a % b) & MASK32;
     }
 }

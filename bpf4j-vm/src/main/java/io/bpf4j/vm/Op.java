@@ -64,6 +64,14 @@ final class Op {
         return (int) insn & 0xff;
     }
 
+    static int dst(long insn) {
+        return (int) (insn >>> 8) & 0xf;
+    }
+
+    static int src(long insn) {
+        return (int) (insn >>> 12) & 0xf;
+    }
+
     static int off(long insn) {
         return (short) (insn >>> 16);
     }

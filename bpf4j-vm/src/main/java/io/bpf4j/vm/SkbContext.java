@@ -105,6 +105,11 @@ final class SkbContext implements ProgramContext, ContextAccess {
         };
     }
 
+    /** Whether the 4-byte field at {@code offset} is one that yields a packet pointer. */
+    static boolean yieldsPacketPointer(int offset) {
+        return offset == DATA || offset == DATA_END || offset == DATA_META;
+    }
+
     /** convert___skb_to_skb: only these fields of a context in may be set. */
     private void checkSettable(byte[] c) {
         int[][] zero = {{0, MARK}, {MARK + 4, PRIORITY}, {IFINDEX + 4, CB}, {CB_END, TSTAMP}, {GSO_SEGS + 4, GSO_SIZE},

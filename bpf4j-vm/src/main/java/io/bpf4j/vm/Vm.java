@@ -26,12 +26,27 @@ import java.util.function.Consumer;
  * }</pre>
  */
 public final class Vm implements AutoCloseable {
+    /**
+     * What runs a VM's programs. {@link #JIT} compiles each program to JVM bytecode when it
+     * is loaded (HotSpot then compiles that to machine code) and falls back to the
+     * interpreter, per program, when it cannot ({@link VmProgram#jitFallbackReason}); both
+     * give the same results and the same {@link VmException}s.
+     */
+    public enum Engine {
+        /** The reference interpreter: one switch per instruction. */
+        INTERPRETER,
+        /** The JIT to JVM bytecode, the default. */
+        JIT,
+    }
+
     /** The default instruction budget of one run. */
     public static final long DEFAULT_BUDGET = 100_000_000L;
 
     final AddressSpace space = new AddressSpace();
     private final int cpus;
     private final long budget;
+    private final Engine engine;
+    private final int jitSegmentBytes;
     private final Consumer<String> trace;
     private final VmClock clock;
     private final VmTask task;
@@ -44,6 +59,8 @@ public final class Vm implements AutoCloseable {
     private Vm(Builder b) {
         this.cpus = b.cpus;
         this.budget = b.budget;
+        this.engine = b.engine;
+        this.jitSegmentBytes = b.jitSegmentBytes;
         this.trace = b.trace;
         this.clock = b.clock;
         this.task = b.task;
@@ -68,6 +85,15 @@ public final class Vm implements AutoCloseable {
     /** Instructions one run may execute before it is stopped. */
     public long instructionBudget() {
         return budget;
+    }
+
+    /** The engine that runs programs loaded from now on. */
+    public Engine engine() {
+        return engine;
+    }
+
+    int jitSegmentBytes() {
+        return jitSegmentBytes;
     }
 
     /** Creates a map with the kernel's checks for its type; {@link VmMapException} when the kernel would refuse it. */
@@ -220,6 +246,8 @@ public final class Vm implements AutoCloseable {
         private VmTask task = VmTask.current();
         private ProbeMemory probe = ProbeMemory.none();
         private long seed = System.nanoTime();
+        private Engine engine = Engine.JIT;
+        private int jitSegmentBytes = JitPlan.DEFAULT_SEGMENT_BYTES;
 
         private Builder() {}
 
@@ -267,6 +295,18 @@ public final class Vm implements AutoCloseable {
         /** Seed of bpf_get_prandom_u32 (default: from the clock). */
         public Builder randomSeed(long s) {
             this.seed = s;
+            return this;
+        }
+
+        /** What runs the programs (default {@link Engine#JIT}). */
+        public Builder engine(Engine e) {
+            this.engine = Objects.requireNonNull(e, "engine");
+            return this;
+        }
+
+        /** How much estimated bytecode the JIT puts in one method before it splits a function (tests split small). */
+        Builder jitSegmentBytes(int bytes) {
+            this.jitSegmentBytes = bytes;
             return this;
         }
 

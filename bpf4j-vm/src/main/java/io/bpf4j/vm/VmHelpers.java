@@ -188,7 +188,7 @@ final class VmHelpers {
         long[] visited = {0};
         m.forEach(ex, (key, value) -> {
             visited[0]++;
-            return Interpreter.callback(ex, code, pc, mapAddr, key, value, callbackCtx, 0) == 0;
+            return ex.callback(code, pc, mapAddr, key, value, callbackCtx, 0) == 0;
         });
         return visited[0];
     }
@@ -204,7 +204,7 @@ final class VmHelpers {
         }
         Code code = ex.code;
         for (long i = 0; i < n; i++) {
-            if (Interpreter.callback(ex, code, pc, i, callbackCtx, 0, 0, 0) != 0) {
+            if (ex.callback(code, pc, i, callbackCtx, 0, 0, 0) != 0) {
                 return i + 1;
             }
         }

@@ -4,6 +4,7 @@ import io.bpf4j.BpfProgram;
 import io.bpf4j.ProgramType;
 import io.bpf4j.TestRun;
 import io.bpf4j.TestRunResult;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -12,7 +13,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * repeat, return value as {@code u32}, average duration); {@link #run(byte[])} runs it
  * the way the bpf_conformance suite does, on plain memory. A program that faults, loops
  * past its instruction budget or calls too deep stops with a {@link VmException}; the VM
- * and the JVM carry on.
+ * and the JVM carry on. The VM's {@link Vm.Engine} runs it: compiled to JVM bytecode by
+ * default, interpreted when the JIT declines it ({@link #jitFallbackReason}) or the VM was
+ * built to interpret.
  *
  * <pre>{@code
  * VmProgram prog = vm.load("drop_icmp", ProgramType.XDP, bytecode);
@@ -28,6 +31,7 @@ public final class VmProgram implements BpfProgram {
     private final Code code;
     private final int fd;
     private final AtomicReference<Execution> spare = new AtomicReference<>();
+    private final String jitFallbackReason;
     private volatile boolean closed;
     private volatile long lastInstructions;
 
@@ -35,6 +39,15 @@ public final class VmProgram implements BpfProgram {
         this.vm = vm;
         this.code = code;
         this.fd = fd;
+        String declined = null;
+        if (vm.engine() == Vm.Engine.JIT) {
+            try {
+                code.compiled = Jit.compile(code, vm.space.table(), vm.jitSegmentBytes());
+            } catch (JitDeclined e) {
+                declined = e.getMessage();
+            }
+        }
+        this.jitFallbackReason = declined;
     }
 
     @Override
@@ -57,7 +70,21 @@ public final class VmProgram implements BpfProgram {
         return code.insns.length;
     }
 
-    /** Instructions the last completed run executed on this program's behalf (callbacks and tail calls included). */
+    /** The engine that runs this program: the JIT's, or the interpreter when the VM interprets or the JIT declined. */
+    public Vm.Engine engine() {
+        return code.compiled != null ? Vm.Engine.JIT : Vm.Engine.INTERPRETER;
+    }
+
+    /** Why the JIT declined this program (which the interpreter then runs); empty when it did not. */
+    public Optional<String> jitFallbackReason() {
+        return Optional.ofNullable(jitFallbackReason);
+    }
+
+    /**
+     * Instructions the last completed run executed on this program's behalf (callbacks and tail calls included).
+     * Compiled code counts only the loops it runs: each jump backwards charges the instructions from its target to
+     * itself, which bounds endless loops without a count per instruction.
+     */
     public long lastInstructionCount() {
         return lastInstructions;
     }
@@ -122,7 +149,8 @@ public final class VmProgram implements BpfProgram {
         ex.prepare(vm.instructionBudget(), cpu);
         ex.code = code;
         try {
-            long r0 = Interpreter.run(ex, code, r1, r2);
+            CompiledCode compiled = code.compiled;
+            long r0 = compiled != null ? compiled.run(ex, r1, r2) : Interpreter.run(ex, code, r1, r2);
             if (ex.heldLock != 0) {
                 throw VmException.of(VmException.Kind.HELPER_ARGUMENT,
                         "program '" + name() + "' exited holding the bpf_spin_lock at " + Memory.hex(ex.heldLock));

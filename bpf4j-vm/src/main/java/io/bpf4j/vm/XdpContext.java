@@ -110,6 +110,11 @@ final class XdpContext implements ProgramContext, ContextAccess {
         return type == ProgramType.XDP;
     }
 
+    /** Whether the 4-byte field at {@code offset} is one that yields a packet pointer. */
+    static boolean yieldsPacketPointer(int offset) {
+        return offset == 0 || offset == 4 || offset == 8;
+    }
+
     @Override
     public long argument() {
         return Memory.address(Memory.CONTEXT, 0);

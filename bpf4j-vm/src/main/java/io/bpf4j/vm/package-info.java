@@ -19,15 +19,19 @@
  * ({@code AddressSpace}). Contexts whose fields stand for pointers ({@code xdp_md},
  * {@code __sk_buff}) translate their loads in {@code ContextAccess}.
  *
- * <h2>For a compiler to JVM bytecode</h2>
- * The runtime is meant to be called from generated code as directly as from the
- * interpreter: loads and stores are the final methods {@code Memory.load8..64} and
- * {@code store8..64} (and the atomics) taking and returning {@code long}s; every helper is
- * a static method {@code long name(Execution, long r1, .., long r5)} of {@code VmHelpers},
- * named after the kernel helper, so a call site becomes one {@code invokestatic} with no
- * boxing; a map reference is already an address when the code is decoded. Faults are
- * {@link io.bpf4j.vm.VmException}s without a location, which the caller locates with
- * {@code at(pc, instruction)}; budgets, call frames and tail-call counts live in
- * {@code Execution}, where generated code can keep them too.
+ * <h2>The JIT</h2>
+ * {@code Jit} compiles a decoded program to a hidden class when it loads (unless the VM's
+ * {@link io.bpf4j.vm.Vm.Engine} is the interpreter): {@code JitPlan} finds its functions and
+ * splits those too big for one compiled JVM method into segments, {@code JitHints} guesses
+ * which region each load and store reaches, {@code JitEmitter} writes one static method per
+ * function with {@code java.lang.classfile}. The generated code calls the runtime directly:
+ * loads and stores through {@code JitRuntime}'s region checks (falling back to
+ * {@code Memory.load8..64} and {@code store8..64}), every helper as the static method
+ * {@code long name(Execution, long r1, .., long r5)} of {@code VmHelpers} named after the
+ * kernel helper (one {@code invokestatic}, no boxing), map references already addresses.
+ * Faults are {@link io.bpf4j.vm.VmException}s without a location, which the generated
+ * code's handler locates with {@code at(pc, instruction)} from the pc it keeps in a local;
+ * budgets, call frames and tail-call counts live in {@code Execution}, shared with the
+ * interpreter, so that the two call each other (tail calls, callbacks, callx) mid-run.
  */
 package io.bpf4j.vm;

@@ -15,13 +15,24 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The bpf_conformance suite, read in place from {@code ../shared/conformance}: every program
  * of {@code tests/} must return its expected r0 (all 64 bits) on its memory, and every case
- * of {@code negative/} must not pass (it is refused, faults, or returns something else).
+ * of {@code negative/} must not pass (it is refused, faults, or returns something else). In
+ * the interpreter, and compiled by the JIT whole and split over many methods.
  */
+@ParameterizedClass(name = "{0}")
+@EnumSource(VmSetup.class)
 class ConformanceTest {
+    private final VmSetup setup;
+
+    ConformanceTest(VmSetup setup) {
+        this.setup = setup;
+    }
+
     private static final Path SUITE = Path.of(System.getProperty("bpf4j.repo.root", "."))
             .resolve("../shared/conformance").normalize();
     private static final int TESTS = 313;
@@ -36,11 +47,13 @@ class ConformanceTest {
     Stream<DynamicTest> everyTestGivesItsResult() throws IOException {
         List<Path> cases = cases("tests");
         assertEquals(TESTS, cases.size(), "tests in " + SUITE.resolve("tests"));
-        Vm vm = Vm.create();
+        Vm vm = setup.build();
         return cases.stream().map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), file.toUri(), () -> {
             ConformanceCase c = ConformanceCase.parse(Files.readString(file));
             byte[] program = Instructions.encode(c.program(), ByteOrder.LITTLE_ENDIAN);
-            long r0 = vm.load(file.getFileName().toString(), ProgramType.UNSPEC, program).run(c.memory());
+            VmProgram p = vm.load(file.getFileName().toString(), ProgramType.UNSPEC, program);
+            assertEquals(vm.engine(), p.engine(), () -> "the JIT declined: " + p.jitFallbackReason().orElse(""));
+            long r0 = p.run(c.memory());
             assertEquals(c.result().orElseThrow(), r0, () -> "r0 = 0x" + Long.toHexString(r0) + ", expected 0x"
                     + Long.toHexString(c.result().getAsLong()));
         }));
@@ -48,7 +61,7 @@ class ConformanceTest {
 
     @TestFactory
     Stream<DynamicTest> negativeCasesDoNotPass() throws IOException {
-        Vm vm = Vm.create();
+        Vm vm = setup.build();
         return cases("negative").stream().map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), file.toUri(),
                 () -> assertTrue(fails(vm, file), file + " passed, but it is a negative case")));
     }

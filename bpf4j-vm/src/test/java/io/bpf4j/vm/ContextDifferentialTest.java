@@ -12,17 +12,25 @@ import io.bpf4j.kernel.ProgramDefinition;
 import io.bpf4j.kernel.testing.KernelTest;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Contexts and packet helpers against the kernel's test_run: the same program and input
  * on both sides, and the same return value, packet out and context out (or the same
- * refusal of the input).
+ * refusal of the input), in each engine.
  */
 @KernelTest
+@ParameterizedClass(name = "{0}")
+@EnumSource(Vm.Engine.class)
 class ContextDifferentialTest {
     private static final int XDP_MD = 24;
     private static final int SK_BUFF = 192;
-    private final Vm vm = Vm.create();
+    private final Vm vm;
+
+    ContextDifferentialTest(Vm.Engine engine) {
+        vm = Vm.builder().engine(engine).build();
+    }
 
     /** Ethernet (to {@code dst}) + IPv4 (10.0.0.1 -> 10.0.0.2, UDP) + UDP + {@code payload} bytes. */
     static byte[] udp(byte[] dst, int payload) {

@@ -10,8 +10,9 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * Random bytecode, loaded and run: whatever it does, the VM either refuses it or runs it
- * to an end or to a {@link VmException}. Nothing else may escape, nothing may hang (each
+ * Random bytecode, loaded and run by the interpreter (JitFuzzTest runs the same programs
+ * through both engines): whatever it does, the VM either refuses it or runs it to an end or
+ * to a {@link VmException}. Nothing else may escape, nothing may hang (each
  * run has a small instruction budget). Bounded by iteration count and seeded, so a
  * failure names the program that caused it and reproduces.
  */
@@ -68,7 +69,7 @@ class FuzzTest {
     }
 
     private static Vm newVm() {
-        Vm vm = Vm.builder().instructionBudget(2_000).cpus(2).build();
+        Vm vm = Vm.builder().engine(Vm.Engine.INTERPRETER).instructionBudget(2_000).cpus(2).build();
         vm.createMap(VmMapSpec.of("array", MapType.ARRAY, 4, 8, 4));
         vm.createMap(VmMapSpec.of("hash", MapType.HASH, 4, 8, 4));
         vm.createMap(VmMapSpec.of("ring", MapType.RINGBUF, 0, 0, 4096));
@@ -77,7 +78,7 @@ class FuzzTest {
     }
 
     /** Instructions with valid encodings (mostly) and jump targets inside the program, so most reach the interpreter. */
-    private static byte[] plausible(SplittableRandom random, int count) {
+    static byte[] plausible(SplittableRandom random, int count) {
         Asm asm = Asm.program();
         for (int i = 0; i < count - 1; i++) {
             int opcode = OPCODES[random.nextInt(OPCODES.length)];

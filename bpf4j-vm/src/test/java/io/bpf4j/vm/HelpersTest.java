@@ -13,13 +13,23 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Helpers called from programs, with the kernel's arguments and results. */
+@ParameterizedClass(name = "{0}")
+@EnumSource(Vm.Engine.class)
 class HelpersTest {
     private final List<String> trace = new ArrayList<>();
-    private final Vm vm = Vm.builder().cpus(2).tracePrintk(trace::add).clock(VmClock.fixed(123_456_789))
-            .task(new VmTask(7, 5, 1000, 100, "a-very-long-command-name")).build();
+    private final Vm.Engine engine;
+    private final Vm vm;
     private static final TestRun RAW_TP = new TestRun(new byte[0], 0, new byte[0], 0, 1, 0, 0);
+
+    HelpersTest(Vm.Engine engine) {
+        this.engine = engine;
+        this.vm = Vm.builder().engine(engine).cpus(2).tracePrintk(trace::add).clock(VmClock.fixed(123_456_789))
+            .task(new VmTask(7, 5, 1000, 100, "a-very-long-command-name")).build();
+    }
 
     private long run(Asm p) {
         return vm.load("t", ProgramType.UNSPEC, p.bytes()).run(new byte[0]);
@@ -194,7 +204,7 @@ class HelpersTest {
 
     @Test
     void probeReadUsesTheVmsMemoryThenTheCallersAndFailsWithEfault() {
-        Vm probing = Vm.builder().probeMemory(ProbeMemory.of(0x7000, new byte[] {9, 8, 7, 6, 5, 4, 3, 2})).build();
+        Vm probing = Vm.builder().engine(engine).probeMemory(ProbeMemory.of(0x7000, new byte[] {9, 8, 7, 6, 5, 4, 3, 2})).build();
         Asm p = Asm.program().movReg(1, 10).alu64(Asm.ADD, 1, -8).mov(2, 8).mov(3, 0x7000).call(113)
                 .ldx(Asm.DW, 0, 10, -8).exit();
         assertEquals(0x0203040506070809L, probing.load("p", ProgramType.UNSPEC, p.bytes()).run(new byte[0]));

@@ -6,13 +6,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bpf4j.ProgramType;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** Behaviour of the interpreter that the conformance suite does not reach: frames, limits, faults. */
+/** Behaviour the conformance suite does not reach (frames, limits, faults), in each engine. */
+@ParameterizedClass(name = "{0}")
+@EnumSource(Vm.Engine.class)
 class InterpreterTest {
-    private final Vm vm = Vm.builder().instructionBudget(1_000_000).build();
+    private final Vm.Engine engine;
+    private final Vm vm;
 
     private long run(Asm asm, byte[] memory) {
         return vm.load("t", ProgramType.UNSPEC, asm.bytes()).run(memory);
+    }
+
+    InterpreterTest(Vm.Engine engine) {
+        this.engine = engine;
+        this.vm = Vm.builder().engine(engine).instructionBudget(1_000_000).build();
     }
 
     @Test
@@ -115,7 +125,7 @@ class InterpreterTest {
     void mayGotoFallsThroughUntilTheBudgetIsSpentThenJumps() {
         // r0 = 0; loop: may_goto +2; r0 += 1; ja loop; exit
         Asm p = Asm.program().mov(0, 0).raw(0xe5, 0, 0, 2, 0).alu64(Asm.ADD, 0, 1).ja(-3).exit();
-        Vm big = Vm.builder().instructionBudget(100_000_000).build();
+        Vm big = Vm.builder().engine(engine).instructionBudget(100_000_000).build();
         assertEquals(Interpreter.MAY_GOTO_BUDGET, big.load("t", ProgramType.UNSPEC, p.bytes()).run(new byte[0]));
     }
 
@@ -156,7 +166,7 @@ class InterpreterTest {
 
     @Test
     void helperCallsSeeTheCpuAndTask() {
-        Vm custom = Vm.builder().cpus(4).task(new VmTask(10, 20, 1000, 2000, "worker")).build();
+        Vm custom = Vm.builder().engine(engine).cpus(4).task(new VmTask(10, 20, 1000, 2000, "worker")).build();
         Asm p = Asm.program().call(14).exit();
         assertEquals(20L << 32 | 10, custom.load("t", ProgramType.UNSPEC, p.bytes()).run(new byte[0]));
     }

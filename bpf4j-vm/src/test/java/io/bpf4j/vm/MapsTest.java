@@ -15,19 +15,29 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The kernel's map semantics as documented in the kernel sources (kernel/bpf/arraymap.c,
  * hashtab.c, lpm_trie.c, queue_stack_maps.c, ringbuf.c). The same sequences run against
  * the kernel in the kernel-tagged differential test.
  */
+@ParameterizedClass(name = "{0}")
+@EnumSource(Vm.Engine.class)
 class MapsTest {
-    private final Vm vm = Vm.builder().cpus(2).build();
+    private final Vm.Engine engine;
+    private final Vm vm;
 
     static byte[] u32(int v) {
         byte[] b = new byte[4];
         Memory.putInt(b, 0, v);
         return b;
+    }
+
+    MapsTest(Vm.Engine engine) {
+        this.engine = engine;
+        this.vm = Vm.builder().engine(engine).cpus(2).build();
     }
 
     static byte[] u64(long v) {

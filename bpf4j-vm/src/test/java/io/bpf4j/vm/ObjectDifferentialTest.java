@@ -33,6 +33,8 @@ import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Whole objects of {@code testdata/}, and the XDP filters libxdp ships, against the kernel:
@@ -40,14 +42,22 @@ import org.junit.jupiter.api.TestFactory;
  * into the VM; every program of a type the kernel can test-run (XDP, tc, socket filter)
  * then runs on the same crafted packets on both sides, with the same return value and
  * packet out, and afterwards every map holds the same contents.
+ * Run in each engine of the VM.
  */
 @KernelTest
+@ParameterizedClass(name = "{0}")
+@EnumSource(Vm.Engine.class)
 class ObjectDifferentialTest {
     /** Programs of testdata the verifier of this kernel refuses (built to test parsers, not to load), with why. */
     private static final Map<String, Map<String, String>> EXPECTED_REFUSALS = Map.of(
             "isa_v4.bpf.o", Map.of("v4_prog", "unreachable insn 4"));
     private static final Path XDP_OBJECTS = Path.of("/usr/lib/x86_64-linux-gnu/bpf");
     private static final HexFormat HEX = HexFormat.of();
+    private final Vm.Engine engine;
+
+    ObjectDifferentialTest(Vm.Engine engine) {
+        this.engine = engine;
+    }
 
     @TestFactory
     Stream<DynamicTest> testdataObjects() throws IOException {
@@ -108,7 +118,7 @@ class ObjectDifferentialTest {
                 }
             }
             // the VM gets the object as the kernel got it: relocated, with the kernel's .kconfig values
-            try (KernelCollection k = kernel; Vm vm = Vm.builder().cpus(Kernel.possibleCpus()).build()) {
+            try (KernelCollection k = kernel; Vm vm = Vm.builder().engine(engine).cpus(Kernel.possibleCpus()).build()) {
                 compare(object, spec, k, refused, vm.load(k.spec()));
             }
         } finally {

@@ -26,6 +26,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Random programs the kernel's verifier accepts (arithmetic of every width and sign,
@@ -33,8 +35,11 @@ import org.junit.jupiter.api.Test;
  * stack spills and atomics, forward jumps of every condition), run by the kernel's
  * test_run and by the VM: the return value and all nine registers r0..r8, stored into a
  * map at the end, must be the same.
+ * Run in each engine of the VM.
  */
 @KernelTest
+@ParameterizedClass(name = "{0}")
+@EnumSource(Vm.Engine.class)
 class RandomProgramDifferentialTest {
     private static final int PROGRAMS = 250;
     private static final int VALUE_SIZE = 9 * 8;
@@ -43,6 +48,11 @@ class RandomProgramDifferentialTest {
         JumpOp.JSGE, JumpOp.JLT, JumpOp.JLE, JumpOp.JSLT, JumpOp.JSLE};
     private static final AtomicOp[] ATOMICS = {AtomicOp.ADD, AtomicOp.OR, AtomicOp.AND, AtomicOp.XOR, AtomicOp.FETCH_ADD,
         AtomicOp.FETCH_OR, AtomicOp.FETCH_AND, AtomicOp.FETCH_XOR, AtomicOp.XCHG, AtomicOp.CMPXCHG};
+    private final Vm.Engine engine;
+
+    RandomProgramDifferentialTest(Vm.Engine engine) {
+        this.engine = engine;
+    }
 
     /** One body instruction, or a jump whose target is an index into the list of items. */
     private record Item(Instruction insn, int target, boolean jmp32, JumpOp op, int dst, int src, int imm, boolean reg) {
@@ -55,7 +65,7 @@ class RandomProgramDifferentialTest {
     void randomProgramsGiveTheKernelsResults() {
         SplittableRandom random = new SplittableRandom(7);
         byte[] packet = new byte[64];
-        try (Vm vm = Vm.create();
+        try (Vm vm = Vm.builder().engine(engine).build();
                 KernelMap kernelOut = KernelMap.create(MapDefinition.of(MapType.ARRAY, 4, VALUE_SIZE, 1))) {
             VmMap vmOut = vm.createMap(VmMapSpec.of("out", MapType.ARRAY, 4, VALUE_SIZE, 1));
             for (int n = 0; n < PROGRAMS; n++) {

@@ -10,10 +10,15 @@ import io.bpf4j.TestRun;
 import io.bpf4j.TestRunResult;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Test runs of each context kind, with the kernel's BPF_PROG_TEST_RUN contract. */
+@ParameterizedClass(name = "{0}")
+@EnumSource(Vm.Engine.class)
 class TestRunTest {
-    private final Vm vm = Vm.create();
+    private final Vm.Engine engine;
+    private final Vm vm;
 
     private static byte[] packet(int length) {
         byte[] p = new byte[length];
@@ -23,6 +28,11 @@ class TestRunTest {
         p[12] = 0x08; // EtherType IPv4
         p[13] = 0x00;
         return p;
+    }
+
+    TestRunTest(Vm.Engine engine) {
+        this.engine = engine;
+        this.vm = Vm.builder().engine(engine).build();
     }
 
     @Test
@@ -188,7 +198,7 @@ class TestRunTest {
 
     @Test
     void runOnCpuPicksThePerCpuCopy() {
-        Vm two = Vm.builder().cpus(2).build();
+        Vm two = Vm.builder().engine(engine).cpus(2).build();
         Asm p = Asm.program().call(8).exit();
         VmProgram prog = two.load("cpu", ProgramType.RAW_TRACEPOINT, p.bytes());
         assertEquals(1, prog.testRun(new TestRun(new byte[0], 0, new byte[0], 0, 1, 1, 1)).returnValue());

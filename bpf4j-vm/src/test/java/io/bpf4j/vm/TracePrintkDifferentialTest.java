@@ -14,17 +14,27 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * bpf_trace_printk's formatting against the kernel's: the same program prints in the
  * kernel (found in the trace buffer by a unique tag) and in the VM, and the messages and
  * return values must be equal. {@code %p} and {@code %pK} are left out: the kernel prints
  * a hash of the pointer there.
+ * Run in each engine of the VM.
  */
 @KernelTest
+@ParameterizedClass(name = "{0}")
+@EnumSource(Vm.Engine.class)
 class TracePrintkDifferentialTest {
     private static final Path TRACE = Path.of("/sys/kernel/tracing/trace");
     private static final String MARKER = "bpf_trace_printk: ";
+    private final Vm.Engine engine;
+
+    TracePrintkDifferentialTest(Vm.Engine engine) {
+        this.engine = engine;
+    }
 
     /** A format (at most 3 conversions) and its arguments; "s" and "ip" arguments point to data on the stack. */
     private record Case(String format, long a1, long a2, long a3) {}
@@ -47,7 +57,7 @@ class TracePrintkDifferentialTest {
                 new Case("four=%d %d %d %d", 1, 2, 3),
                 new Case("[%20s] [%-6s]", 0, 0, 0));
         List<String> vmMessages = new ArrayList<>();
-        try (Vm vm = Vm.builder().tracePrintk(vmMessages::add).build()) {
+        try (Vm vm = Vm.builder().engine(engine).tracePrintk(vmMessages::add).build()) {
             for (int i = 0; i < cases.size(); i++) {
                 Case c = cases.get(i);
                 String tag = "bpf4jvm" + ProcessHandle.current().pid() + "x" + i + " ";

@@ -43,7 +43,7 @@ public class VmBenchmark {
     @Setup
     public void setUp() {
         byte[] code = ElfPrograms.functions(ElfPrograms.testdata("vm_bench.bpf.o")).get(program);
-        prog = Vm.create().load(program, ProgramType.XDP, code);
+        prog = Vm.builder().engine(Vm.Engine.INTERPRETER).build().load(program, ProgramType.XDP, code);
         run = TestRun.ofData(packet()).withRepeat(REPEAT);
     }
 

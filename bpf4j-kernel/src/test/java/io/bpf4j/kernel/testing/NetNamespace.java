@@ -1,10 +1,10 @@
 package io.bpf4j.kernel.testing;
 
-import io.bpf4j.kernel.sys.Fd;
-import io.bpf4j.kernel.sys.Posix;
+import io.bpf4j.kernel.NetNamespaces;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -82,19 +82,7 @@ public final class NetNamespace implements AutoCloseable {
 
     /** Calls {@code task} on a new thread inside the namespace and returns its result; its exceptions are rethrown. */
     public <T> T run(Callable<T> task) {
-        return OwnThread.call("netns-" + name, () -> {
-            int fd = Posix.open(path(), Posix.O_RDONLY | Posix.O_CLOEXEC);
-            if (fd < 0) {
-                throw new IllegalStateException("cannot open " + path() + ": errno " + -fd);
-            }
-            try (Fd ns = new Fd(fd)) {
-                int r = Posix.setns(ns.get(), Posix.CLONE_NEWNET);
-                if (r < 0) {
-                    throw new IllegalStateException("setns " + path() + ": errno " + -r);
-                }
-            }
-            return task.call();
-        });
+        return NetNamespaces.call(Path.of(path()), task);
     }
 
     /** Runs {@code task} inside the namespace. */

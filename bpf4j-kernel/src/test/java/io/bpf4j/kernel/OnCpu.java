@@ -1,4 +1,4 @@
-package io.bpf4j.kernel.testing;
+package io.bpf4j.kernel;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -17,7 +17,7 @@ import java.lang.invoke.MethodHandle;
  * OnCpu.run(Kernel.onlineCpus()[0], () -> producer.run(1000));
  * }</pre>
  */
-public final class OnCpu {
+final class OnCpu {
     private static final MethodHandle SCHED_SETAFFINITY = Linker.nativeLinker().downcallHandle(
             Linker.nativeLinker().defaultLookup().find("sched_setaffinity").orElseThrow(),
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
@@ -25,7 +25,7 @@ public final class OnCpu {
     private OnCpu() {}
 
     /** Runs {@code body} on a new thread bound to {@code cpu}, waits for it, and rethrows what it threw. */
-    public static void run(int cpu, Runnable body) {
+    static void run(int cpu, Runnable body) {
         OwnThread.call("on-cpu-" + cpu, () -> {
             bind(cpu);
             body.run();

@@ -1,4 +1,4 @@
-package io.bpf4j.kernel.testing;
+package io.bpf4j.kernel;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -10,13 +10,16 @@ import java.util.concurrent.atomic.AtomicReference;
  * stays as it was.
  *
  * <pre>{@code
- * int index = OwnThread.call("netns-xdp", () -> { enter(ns); return NetDevice.of("lo").index(); });
+ * int index = OwnThread.call("netns-demo", () -> { enter(namespace); return NetDevice.of("veth1").index(); });
  * }</pre>
  */
 final class OwnThread {
     private OwnThread() {}
 
-    /** {@code task}'s result; what it threw is rethrown, a checked exception inside an {@link IllegalStateException}. */
+    /**
+     * {@code task}'s result. Runtime exceptions and errors of the task are rethrown as they
+     * are; checked ones wrapped in an {@link IllegalStateException}.
+     */
     static <T> T call(String name, Callable<T> task) {
         AtomicReference<T> result = new AtomicReference<>();
         AtomicReference<Throwable> failure = new AtomicReference<>();
