@@ -451,6 +451,11 @@ final class MapCommand extends CommandGroup {
     static final class Pop extends OnMap {
         @Override
         void run(KernelMap m, List<String> args, int next) {
+            if (m.type() != MapType.QUEUE && m.type() != MapType.STACK) {
+                // bpftool 7.1 passes an uninitialised key here and reports whatever that finds; a keyless pop has no meaning
+                throw new BpfException("pop works on queue and stack maps; this map is a " + m.type().bpftoolName()
+                        + " map (use lookup and delete)");
+            }
             Optional<byte[]> value = attempt("pop", m::pop);
             if (value.isEmpty()) {
                 if (json.enabled()) {

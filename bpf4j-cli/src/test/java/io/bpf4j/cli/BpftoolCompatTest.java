@@ -172,7 +172,7 @@ class BpftoolCompatTest {
     }
 
     @Test
-    void mapCommandsChangeWhatBpftoolSees() {
+    void mapCommandsChangeWhatBpftoolSees() throws Exception {
         bpf4jOk("map", "create", p("made"), "type", "hash", "key", "4", "value", "4", "entries", "8", "name", "by_bpf4j",
                 "flags", "0x1");
         compare("map", "show", "pinned", p("made"));
@@ -186,6 +186,16 @@ class BpftoolCompatTest {
         assertTrue(bpftool("map", "show", "pinned", p("made")).contains("frozen"));
         assertEquals("Error: update failed: " + io.bpf4j.kernel.sys.Errno.message(1) + "\n",
                 bpf4jErr("map", "update", "pinned", p("made"), "key", "2", "0", "0", "0", "value", "0", "0", "0", "0"));
+        assertEquals("Error: pop works on queue and stack maps; this map is a hash map (use lookup and delete)\n",
+                bpf4jErr("map", "pop", "pinned", p("made")));
+        // a queue of its own: the other tests peek at the shared one
+        bpftoolOk("map", "create", p("popped"), "type", "queue", "key", "0", "value", "4", "entries", "4", "name", "cmp_popped");
+        for (String v : List.of("1", "1", "2", "2")) { // in pairs: bpftool pops one, bpf4j the next
+            bpftoolOk("map", "push", "pinned", p("popped"), "value", v, "0", "0", "0");
+        }
+        assertEquals(bpftool("map", "pop", "pinned", p("popped")), bpf4j("map", "pop", "pinned", p("popped")));
+        assertEquals(bpftool("map", "pop", "pinned", p("popped"), "-j"), bpf4j("map", "pop", "pinned", p("popped"), "-j"));
+        assertEquals(bpftool("map", "pop", "pinned", p("popped")), bpf4j("map", "pop", "pinned", p("popped"))); // empty
     }
 
     @Test
