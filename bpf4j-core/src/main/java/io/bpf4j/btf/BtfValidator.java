@@ -40,18 +40,23 @@ final class BtfValidator {
         return error.apply(id, message);
     }
 
-    private void ref(int id, int target, String what, boolean voidAllowed) {
-        if (target < 0 || target >= count) {
-            throw fail(id, what + " refers to type id " + Integer.toUnsignedString(target) + ", but the last type id is " + (count - 1));
-        }
-        if (target == 0 && !voidAllowed) {
-            throw fail(id, what + " refers to void");
-        }
+    /** Whether {@code target} is no type id, or is void where void is not allowed. */
+    private boolean badRef(int target, boolean voidAllowed) {
+        return target < 0 || target >= count || target == 0 && !voidAllowed;
     }
 
+    /** The error for a reference {@link #badRef} rejected; {@code what} describes the referrer. */
+    private BpfFormatException refError(int id, int target, String what) {
+        return target == 0 ? fail(id, what + " refers to void")
+                : fail(id, what + " refers to type id " + Integer.toUnsignedString(target) + ", but the last type id is " + (count - 1));
+    }
+
+    // A switch on the kind, not on the record type, and the error text built only on failure:
+    // this runs for every type of vmlinux (~100k) in a cold JVM at every tool's start.
     private void checkType(int id, BtfType t) {
-        switch (t) {
-            case BtfType.Int i -> {
+        switch (t.kind()) {
+            case INT -> {
+                BtfType.Int i = (BtfType.Int) t;
                 if (i.size() != 1 && i.size() != 2 && i.size() != 4 && i.size() != 8 && i.size() != 16) {
                     throw fail(id, "INT '" + i.name() + "' has impossible size " + Integer.toUnsignedString(i.size()));
                 }
@@ -60,39 +65,58 @@ final class BtfValidator {
                             + ", which do not fit its " + i.size() + " bytes");
                 }
             }
-            case BtfType.Ptr p -> ref(id, p.type(), "PTR", true);
-            case BtfType.Array a -> {
-                ref(id, a.type(), "ARRAY element type", false);
-                ref(id, a.indexType(), "ARRAY index type", false);
+            case ARRAY -> {
+                BtfType.Array a = (BtfType.Array) t;
+                if (badRef(a.type(), false)) {
+                    throw refError(id, a.type(), "ARRAY element type");
+                }
+                if (badRef(a.indexType(), false)) {
+                    throw refError(id, a.indexType(), "ARRAY index type");
+                }
             }
-            case BtfType.Composite c -> {
+            case STRUCT, UNION -> {
+                BtfType.Composite c = (BtfType.Composite) t;
                 if (Integer.toUnsignedLong(c.size()) > MAX_COMPOSITE_SIZE) {
                     throw fail(id, c.kind() + " '" + c.name() + "' has impossible size " + Integer.toUnsignedString(c.size()) + " (over 16 MiB)");
                 }
                 for (BtfType.Member m : c.members()) {
-                    ref(id, m.type(), c.kind() + " member '" + m.name() + "'", false);
+                    if (badRef(m.type(), false)) {
+                        throw refError(id, m.type(), c.kind() + " member '" + m.name() + "'");
+                    }
                 }
             }
-            case BtfType.Enumeration e -> {
+            case ENUM, ENUM64 -> {
+                BtfType.Enumeration e = (BtfType.Enumeration) t;
                 int s = e.size();
                 if (s != 1 && s != 2 && s != 4 && s != 8) {
                     throw fail(id, e.kind() + " '" + e.name() + "' has impossible size " + Integer.toUnsignedString(s));
                 }
             }
-            case BtfType.Fwd f -> {
-                if (f.name().isEmpty()) {
+            case FWD -> {
+                if (t.name().isEmpty()) {
                     throw fail(id, "FWD has no name");
                 }
             }
-            case BtfType.Func f -> {
-                ref(id, f.type(), "FUNC '" + f.name() + "'", false);
-                if (!(btf.type(f.type()) instanceof BtfType.FuncProto)) {
+            case FUNC -> {
+                BtfType.Func f = (BtfType.Func) t;
+                if (badRef(f.type(), false)) {
+                    throw refError(id, f.type(), "FUNC '" + f.name() + "'");
+                }
+                if (btf.type(f.type()).kind() != BtfKind.FUNC_PROTO) {
                     throw fail(id, "FUNC '" + f.name() + "' refers to type [" + f.type() + "], which is not a FUNC_PROTO");
                 }
             }
-            case BtfType.Var v -> ref(id, v.type(), "VAR '" + v.name() + "'", false);
-            case BtfType.DeclTag d -> {
-                ref(id, d.type(), "DECL_TAG '" + d.name() + "'", false);
+            case VAR -> {
+                BtfType.Var v = (BtfType.Var) t;
+                if (badRef(v.type(), false)) {
+                    throw refError(id, v.type(), "VAR '" + v.name() + "'");
+                }
+            }
+            case DECL_TAG -> {
+                BtfType.DeclTag d = (BtfType.DeclTag) t;
+                if (badRef(d.type(), false)) {
+                    throw refError(id, d.type(), "DECL_TAG '" + d.name() + "'");
+                }
                 int components = switch (btf.type(d.type())) {
                     case BtfType.Composite c -> c.members().size();
                     case BtfType.Func f when f.type() < count && btf.type(f.type()) instanceof BtfType.FuncProto p -> p.params().size();
@@ -102,22 +126,37 @@ final class BtfValidator {
                     throw fail(id, "DECL_TAG '" + d.name() + "' component index " + d.componentIdx() + " is out of range for type [" + d.type() + "]");
                 }
             }
-            case BtfType.Ref r -> ref(id, r.type(), r.kind().toString(), true);
-            case BtfType.FuncProto p -> {
-                ref(id, p.returnType(), "FUNC_PROTO return type", true);
-                for (int i = 0; i < p.params().size(); i++) {
-                    ref(id, p.params().get(i).type(), "FUNC_PROTO parameter " + i, i == p.params().size() - 1);
+            case PTR, TYPEDEF, VOLATILE, CONST, RESTRICT, TYPE_TAG -> {
+                int target = ((BtfType.Ref) t).type();
+                if (badRef(target, true)) {
+                    throw refError(id, target, t.kind().toString());
                 }
             }
-            case BtfType.Datasec d -> {
+            case FUNC_PROTO -> {
+                BtfType.FuncProto p = (BtfType.FuncProto) t;
+                if (badRef(p.returnType(), true)) {
+                    throw refError(id, p.returnType(), "FUNC_PROTO return type");
+                }
+                List<BtfType.Param> params = p.params();
+                for (int i = 0; i < params.size(); i++) {
+                    int target = params.get(i).type();
+                    if (badRef(target, i == params.size() - 1)) {
+                        throw refError(id, target, "FUNC_PROTO parameter " + i);
+                    }
+                }
+            }
+            case DATASEC -> {
+                BtfType.Datasec d = (BtfType.Datasec) t;
                 for (BtfType.VarSecinfo v : d.vars()) {
-                    ref(id, v.type(), "DATASEC '" + d.name() + "' variable", false);
+                    if (badRef(v.type(), false)) {
+                        throw refError(id, v.type(), "DATASEC '" + d.name() + "' variable");
+                    }
                 }
             }
-            case BtfType.Float f -> {
-                int s = f.size();
+            case FLOAT -> {
+                int s = ((BtfType.Float) t).size();
                 if (s != 2 && s != 4 && s != 8 && s != 12 && s != 16) {
-                    throw fail(id, "FLOAT '" + f.name() + "' has impossible size " + Integer.toUnsignedString(s));
+                    throw fail(id, "FLOAT '" + t.name() + "' has impossible size " + Integer.toUnsignedString(s));
                 }
             }
         }
@@ -195,13 +234,15 @@ final class BtfValidator {
     }
 
     private void checkLayout(int id, BtfType t) {
-        switch (t) {
-            case BtfType.Array a -> {
+        switch (t.kind()) {
+            case ARRAY -> {
+                BtfType.Array a = (BtfType.Array) t;
                 if (btf.sizeOrNegative(id) < 0 && btf.sizeOrNegative(a.type()) >= 0) {
                     throw fail(id, "ARRAY of " + Integer.toUnsignedString(a.length()) + " elements of type [" + a.type() + "] is larger than 4 GiB");
                 }
             }
-            case BtfType.Composite c -> {
+            case STRUCT, UNION -> {
+                BtfType.Composite c = (BtfType.Composite) t;
                 long limit = Integer.toUnsignedLong(c.size()) * 8;
                 for (BtfType.Member m : c.members()) {
                     long off = Integer.toUnsignedLong(m.bitOffset());
