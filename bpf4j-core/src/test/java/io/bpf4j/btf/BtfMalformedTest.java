@@ -109,6 +109,32 @@ class BtfMalformedTest {
     }
 
     @Test
+    void badReferencesAreRejected() {
+        BtfBuilder voidMember = new BtfBuilder();
+        voidMember.add(new BtfType.Struct("s", 4, List.of(new Member("x", 0, 0, 0)), false));
+        assertMessage(assertThrows(BpfFormatException.class, voidMember::build).getMessage(), "type [1]", "STRUCT member 'x' refers to void");
+
+        BtfBuilder funcToInt = new BtfBuilder();
+        int i32 = funcToInt.add(new BtfType.Int("int", 4, BtfType.Int.SIGNED, 0, 32));
+        funcToInt.add(new BtfType.Func("f", i32, BtfType.Linkage.GLOBAL));
+        assertMessage(assertThrows(BpfFormatException.class, funcToInt::build).getMessage(), "type [2]", "FUNC 'f'", "not a FUNC_PROTO");
+
+        BtfBuilder voidParam = new BtfBuilder();
+        int i = voidParam.add(new BtfType.Int("int", 4, BtfType.Int.SIGNED, 0, 32));
+        voidParam.add(new BtfType.FuncProto(i, List.of(new BtfType.Param("a", 0), new BtfType.Param("b", i))));
+        assertMessage(assertThrows(BpfFormatException.class, voidParam::build).getMessage(), "type [2]", "FUNC_PROTO parameter 0 refers to void");
+
+        BtfBuilder varargs = new BtfBuilder();
+        int v = varargs.add(new BtfType.Int("int", 4, BtfType.Int.SIGNED, 0, 32));
+        varargs.add(new BtfType.FuncProto(v, List.of(new BtfType.Param("a", v), new BtfType.Param("", 0))));
+        varargs.build();
+
+        BtfBuilder typedefPastEnd = new BtfBuilder();
+        typedefPastEnd.add(new BtfType.Typedef("t", 7));
+        assertMessage(assertThrows(BpfFormatException.class, typedefPastEnd::build).getMessage(), "TYPEDEF refers to type id 7", "last type id is 1");
+    }
+
+    @Test
     void impossibleSizesAreRejected() {
         BtfBuilder huge = new BtfBuilder();
         int u64 = huge.add(new BtfType.Int("long", 8, 0, 0, 64));
