@@ -437,7 +437,7 @@ public final class KernelMap extends KernelObject implements BpfMap {
         MapInfo info = info();
         Btf btf = null;
         if (info.btfVmlinuxValueTypeId() != 0) {
-            btf = Btf.read(Path.of("/sys/kernel/btf/vmlinux"), null);
+            btf = VmlinuxBtf.get(); // read once per process, shared with CO-RE and attach
         } else if (info.btfId() != 0) {
             try (KernelBtf kernelBtf = KernelBtf.openById(info.btfId())) {
                 btf = Btf.parse(kernelBtf.rawData());

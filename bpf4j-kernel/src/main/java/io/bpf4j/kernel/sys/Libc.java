@@ -42,12 +42,25 @@ public final class Libc {
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT),
             Linker.Option.firstVariadicArg(1), ERRNO);
     private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), ERRNO);
-    private static final MethodHandle MOUNT = downcall("mount",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), ERRNO);
-    private static final MethodHandle CLOCK_GETTIME = downcall("clock_gettime",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), ERRNO);
-    private static final MethodHandle STRERROR = downcall("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
-    private static final MethodHandle GETPAGESIZE = downcall("getpagesize", FunctionDescriptor.of(JAVA_INT));
+    // Each handle in a holder class, made when first called: making a downcall handle costs
+    // milliseconds in a cold JVM, and a tool calls few of these.
+    private static final class Mount {
+        static final MethodHandle HANDLE = downcall("mount",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), ERRNO);
+    }
+
+    private static final class ClockGettime {
+        static final MethodHandle HANDLE = downcall("clock_gettime",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), ERRNO);
+    }
+
+    private static final class Strerror {
+        static final MethodHandle HANDLE = downcall("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    }
+
+    private static final class Getpagesize {
+        static final MethodHandle HANDLE = downcall("getpagesize", FunctionDescriptor.of(JAVA_INT));
+    }
 
     /** {@code CLOCK_REALTIME}. */
     public static final int CLOCK_REALTIME = 0;
@@ -89,7 +102,7 @@ public final class Libc {
     public static int mount(String source, String target, String fsType, long flags) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
-            int r = (int) MOUNT.invokeExact(capture, arena.allocateFrom(source), arena.allocateFrom(target),
+            int r = (int) Mount.HANDLE.invokeExact(capture, arena.allocateFrom(source), arena.allocateFrom(target),
                     arena.allocateFrom(fsType), flags, MemorySegment.NULL);
             return r < 0 ? -errno(capture) : r;
         } catch (Throwable t) {
@@ -102,7 +115,7 @@ public final class Libc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
             MemorySegment ts = arena.allocate(16, 8);
-            int r = (int) CLOCK_GETTIME.invokeExact(capture, clock, ts);
+            int r = (int) ClockGettime.HANDLE.invokeExact(capture, clock, ts);
             if (r != 0) {
                 throw new IllegalStateException("clock_gettime(" + clock + ") failed: " + Errno.name(errno(capture)));
             }
@@ -117,7 +130,7 @@ public final class Libc {
     /** getpagesize(2). */
     public static int pageSize() {
         try {
-            return (int) GETPAGESIZE.invokeExact();
+            return (int) Getpagesize.HANDLE.invokeExact();
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -126,7 +139,7 @@ public final class Libc {
     /** strerror(3): the C library's text for {@code errno}, as strace prints it. */
     static String strerror(int errno) {
         try {
-            MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
+            MemorySegment s = (MemorySegment) Strerror.HANDLE.invokeExact(errno);
             return s.reinterpret(1024).getString(0);
         } catch (Throwable t) {
             throw new AssertionError(t);

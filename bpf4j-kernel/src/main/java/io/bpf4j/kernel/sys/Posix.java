@@ -31,50 +31,117 @@ public final class Posix {
         default -> -1;
     };
 
-    private static final MethodHandle OPEN = Libc.downcall("open",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2), ERRNO);
-    private static final MethodHandle READ = Libc.downcall("read",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), ERRNO);
-    private static final MethodHandle WRITE = Libc.downcall("write",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), ERRNO);
-    private static final MethodHandle FCNTL = Libc.downcall("fcntl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2), ERRNO);
-    private static final MethodHandle IOCTL = Libc.downcall("ioctl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2), ERRNO);
-    private static final MethodHandle MMAP = Libc.downcall("mmap",
-            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO);
-    private static final MethodHandle MUNMAP = Libc.downcall("munmap",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), ERRNO);
-    private static final MethodHandle EPOLL_CREATE1 = Libc.downcall("epoll_create1",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT), ERRNO);
-    private static final MethodHandle EPOLL_CTL = Libc.downcall("epoll_ctl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), ERRNO);
-    private static final MethodHandle EPOLL_WAIT = Libc.downcall("epoll_wait",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), ERRNO);
-    private static final MethodHandle EVENTFD = Libc.downcall("eventfd",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), ERRNO);
-    private static final MethodHandle SOCKET = Libc.downcall("socket",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), ERRNO);
-    private static final MethodHandle BIND = Libc.downcall("bind",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), ERRNO);
-    private static final MethodHandle GETSOCKNAME = Libc.downcall("getsockname",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), ERRNO);
-    private static final MethodHandle SETSOCKOPT = Libc.downcall("setsockopt",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), ERRNO);
-    private static final MethodHandle SEND = Libc.downcall("send",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), ERRNO);
-    private static final MethodHandle RECV = Libc.downcall("recv",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), ERRNO);
-    private static final MethodHandle IF_NAMETOINDEX = Libc.downcall("if_nametoindex",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS), ERRNO);
-    private static final MethodHandle IF_INDEXTONAME = Libc.downcall("if_indextoname",
-            FunctionDescriptor.of(ADDRESS, JAVA_INT, ADDRESS), ERRNO);
-    private static final MethodHandle SETNS = Libc.downcall("setns",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), ERRNO);
-    private static final MethodHandle GETTID = Libc.downcall("gettid", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle PERF_EVENT_OPEN = Libc.downcall("syscall",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG),
-            Linker.Option.firstVariadicArg(1), ERRNO);
+    // Each handle in a holder class, made when first called: making a downcall handle costs
+    // milliseconds in a cold JVM, and a tool calls few of these.
+    private static final class Open {
+        static final MethodHandle HANDLE = Libc.downcall("open",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2), ERRNO);
+    }
+
+    private static final class Read {
+        static final MethodHandle HANDLE = Libc.downcall("read",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), ERRNO);
+    }
+
+    private static final class Write {
+        static final MethodHandle HANDLE = Libc.downcall("write",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), ERRNO);
+    }
+
+    private static final class Fcntl {
+        static final MethodHandle HANDLE = Libc.downcall("fcntl",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2), ERRNO);
+    }
+
+    private static final class Ioctl {
+        static final MethodHandle HANDLE = Libc.downcall("ioctl",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2), ERRNO);
+    }
+
+    private static final class Mmap {
+        static final MethodHandle HANDLE = Libc.downcall("mmap",
+                FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO);
+    }
+
+    private static final class Munmap {
+        static final MethodHandle HANDLE = Libc.downcall("munmap",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), ERRNO);
+    }
+
+    private static final class EpollCreate1 {
+        static final MethodHandle HANDLE = Libc.downcall("epoll_create1",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT), ERRNO);
+    }
+
+    private static final class EpollCtl {
+        static final MethodHandle HANDLE = Libc.downcall("epoll_ctl",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), ERRNO);
+    }
+
+    private static final class EpollWait {
+        static final MethodHandle HANDLE = Libc.downcall("epoll_wait",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), ERRNO);
+    }
+
+    private static final class Eventfd {
+        static final MethodHandle HANDLE = Libc.downcall("eventfd",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), ERRNO);
+    }
+
+    private static final class Socket {
+        static final MethodHandle HANDLE = Libc.downcall("socket",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), ERRNO);
+    }
+
+    private static final class Bind {
+        static final MethodHandle HANDLE = Libc.downcall("bind",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), ERRNO);
+    }
+
+    private static final class Getsockname {
+        static final MethodHandle HANDLE = Libc.downcall("getsockname",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), ERRNO);
+    }
+
+    private static final class Setsockopt {
+        static final MethodHandle HANDLE = Libc.downcall("setsockopt",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), ERRNO);
+    }
+
+    private static final class Send {
+        static final MethodHandle HANDLE = Libc.downcall("send",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), ERRNO);
+    }
+
+    private static final class Recv {
+        static final MethodHandle HANDLE = Libc.downcall("recv",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), ERRNO);
+    }
+
+    private static final class IfNametoindex {
+        static final MethodHandle HANDLE = Libc.downcall("if_nametoindex",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS), ERRNO);
+    }
+
+    private static final class IfIndextoname {
+        static final MethodHandle HANDLE = Libc.downcall("if_indextoname",
+                FunctionDescriptor.of(ADDRESS, JAVA_INT, ADDRESS), ERRNO);
+    }
+
+    private static final class Setns {
+        static final MethodHandle HANDLE = Libc.downcall("setns",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), ERRNO);
+    }
+
+    private static final class Gettid {
+        static final MethodHandle HANDLE = Libc.downcall("gettid", FunctionDescriptor.of(JAVA_INT));
+    }
+
+    private static final class PerfEventOpen {
+        static final MethodHandle HANDLE = Libc.downcall("syscall",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG),
+                Linker.Option.firstVariadicArg(1), ERRNO);
+    }
 
     public static final int O_RDONLY = 0;
     public static final int O_WRONLY = 1;
@@ -114,7 +181,7 @@ public final class Posix {
     public static int open(String path, int flags) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Scratch.get().capture();
-            int r = (int) OPEN.invokeExact(capture, arena.allocateFrom(path, StandardCharsets.UTF_8), flags, 0);
+            int r = (int) Open.HANDLE.invokeExact(capture, arena.allocateFrom(path, StandardCharsets.UTF_8), flags, 0);
             return r < 0 ? -Libc.errno(capture) : r;
         } catch (Throwable t) {
             throw new AssertionError(t);
@@ -125,7 +192,7 @@ public final class Posix {
     public static long read(int fd, MemorySegment buf, long count) {
         MemorySegment capture = Scratch.get().capture();
         try {
-            long r = (long) READ.invokeExact(capture, fd, buf, count);
+            long r = (long) Read.HANDLE.invokeExact(capture, fd, buf, count);
             return r < 0 ? -Libc.errno(capture) : r;
         } catch (Throwable t) {
             throw new AssertionError(t);
@@ -136,7 +203,7 @@ public final class Posix {
     public static long write(int fd, MemorySegment buf, long count) {
         MemorySegment capture = Scratch.get().capture();
         try {
-            long r = (long) WRITE.invokeExact(capture, fd, buf, count);
+            long r = (long) Write.HANDLE.invokeExact(capture, fd, buf, count);
             return r < 0 ? -Libc.errno(capture) : r;
         } catch (Throwable t) {
             throw new AssertionError(t);
@@ -147,7 +214,7 @@ public final class Posix {
     public static int dup(int fd) {
         MemorySegment capture = Scratch.get().capture();
         try {
-            int r = (int) FCNTL.invokeExact(capture, fd, 1030, 0);
+            int r = (int) Fcntl.HANDLE.invokeExact(capture, fd, 1030, 0);
             return r < 0 ? -Libc.errno(capture) : r;
         } catch (Throwable t) {
             throw new AssertionError(t);
@@ -158,7 +225,7 @@ public final class Posix {
     public static int ioctl(int fd, long request, long arg) {
         MemorySegment capture = Scratch.get().capture();
         try {
-            int r = (int) IOCTL.invokeExact(capture, fd, request, arg);
+            int r = (int) Ioctl.HANDLE.invokeExact(capture, fd, request, arg);
             return r < 0 ? -Libc.errno(capture) : r;
         } catch (Throwable t) {
             throw new AssertionError(t);
@@ -173,7 +240,7 @@ public final class Posix {
     public static MemorySegment mmap(long length, int prot, int fd, long offset) {
         MemorySegment capture = Scratch.get().capture();
         try {
-            MemorySegment r = (MemorySegment) MMAP.invokeExact(capture, MemorySegment.NULL, length, prot, MAP_SHARED, fd,
+            MemorySegment r = (MemorySegment) Mmap.HANDLE.invokeExact(capture, MemorySegment.NULL, length, prot, MAP_SHARED, fd,
                     offset);
             if (r.address() == -1L) {
                 return MemorySegment.ofAddress(-Libc.errno(capture));
@@ -194,7 +261,7 @@ public final class Posix {
     public static int munmap(MemorySegment mapping) {
         MemorySegment capture = Scratch.get().capture();
         try {
-            int r = (int) MUNMAP.invokeExact(capture, mapping, mapping.byteSize());
+            int r = (int) Munmap.HANDLE.invokeExact(capture, mapping, mapping.byteSize());
             return r < 0 ? -Libc.errno(capture) : r;
         } catch (Throwable t) {
             throw new AssertionError(t);
@@ -205,7 +272,7 @@ public final class Posix {
     public static int epollCreate() {
         MemorySegment capture = Scratch.get().capture();
         try {
-            int r = (int) EPOLL_CREATE1.invokeExact(capture, EPOLL_CLOEXEC);
+            int r = (int) EpollCreate1.HANDLE.invokeExact(capture, EPOLL_CLOEXEC);
             return r < 0 ? -Libc.errno(capture) : r;
         } catch (Throwable t) {
             throw new AssertionError(t);
@@ -219,7 +286,7 @@ public final class Posix {
             Layouts.EpollEvent.EVENTS.set(ev, events);
             Layouts.EpollEvent.DATA.set(ev, data);
             MemorySegment capture = Scratch.get().capture();
-            int r = (int) EPOLL_CTL.invokeExact(capture, epfd, op, fd, ev);
+            int r = (int) EpollCtl.HANDLE.invokeExact(capture, epfd, op, fd, ev);
             return r < 0 ? -Libc.errno(capture) : r;
         } catch (Throwable t) {
             throw new AssertionError(t);
@@ -233,7 +300,7 @@ public final class Posix {
     public static int epollWait(int epfd, MemorySegment events, int timeoutMillis) {
         MemorySegment capture = Scratch.get().capture();
         try {
-            int r = (int) EPOLL_WAIT.invokeExact(capture, epfd, events, (int) (events.byteSize() / Layouts.EpollEvent.SIZE),
+            int r = (int) EpollWait.HANDLE.invokeExact(capture, epfd, events, (int) (events.byteSize() / Layouts.EpollEvent.SIZE),
                     timeoutMillis);
             return r < 0 ? -Libc.errno(capture) : r;
         } catch (Throwable t) {
@@ -245,7 +312,7 @@ public final class Posix {
     public static int eventfd(int flags) {
         MemorySegment capture = Scratch.get().capture();
         try {
-            int r = (int) EVENTFD.invokeExact(capture, 0, flags);
+            int r = (int) Eventfd.HANDLE.invokeExact(capture, 0, flags);
             return r < 0 ? -Libc.errno(capture) : r;
         } catch (Throwable t) {
             throw new AssertionError(t);
@@ -256,7 +323,7 @@ public final class Posix {
     public static int socket(int domain, int type, int protocol) {
         MemorySegment capture = Scratch.get().capture();
         try {
-            int r = (int) SOCKET.invokeExact(capture, domain, type, protocol);
+            int r = (int) Socket.HANDLE.invokeExact(capture, domain, type, protocol);
             return r < 0 ? -Libc.errno(capture) : r;
         } catch (Throwable t) {
             throw new AssertionError(t);
@@ -267,7 +334,7 @@ public final class Posix {
     public static int bind(int fd, MemorySegment addr) {
         MemorySegment capture = Scratch.get().capture();
         try {
-            int r = (int) BIND.invokeExact(capture, fd, addr, (int) addr.byteSize());
+            int r = (int) Bind.HANDLE.invokeExact(capture, fd, addr, (int) addr.byteSize());
             return r < 0 ? -Libc.errno(capture) : r;
         } catch (Throwable t) {
             throw new AssertionError(t);
@@ -279,7 +346,7 @@ public final class Posix {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment len = arena.allocateFrom(JAVA_INT, (int) addr.byteSize());
             MemorySegment capture = Scratch.get().capture();
-            int r = (int) GETSOCKNAME.invokeExact(capture, fd, addr, len);
+            int r = (int) Getsockname.HANDLE.invokeExact(capture, fd, addr, len);
             return r < 0 ? -Libc.errno(capture) : len.get(JAVA_INT, 0);
         } catch (Throwable t) {
             throw new AssertionError(t);
@@ -290,7 +357,7 @@ public final class Posix {
     public static int setsockopt(int fd, int level, int name, MemorySegment value) {
         MemorySegment capture = Scratch.get().capture();
         try {
-            int r = (int) SETSOCKOPT.invokeExact(capture, fd, level, name, value, (int) value.byteSize());
+            int r = (int) Setsockopt.HANDLE.invokeExact(capture, fd, level, name, value, (int) value.byteSize());
             return r < 0 ? -Libc.errno(capture) : r;
         } catch (Throwable t) {
             throw new AssertionError(t);
@@ -301,7 +368,7 @@ public final class Posix {
     public static long send(int fd, MemorySegment buf, int flags) {
         MemorySegment capture = Scratch.get().capture();
         try {
-            long r = (long) SEND.invokeExact(capture, fd, buf, buf.byteSize(), flags);
+            long r = (long) Send.HANDLE.invokeExact(capture, fd, buf, buf.byteSize(), flags);
             return r < 0 ? -Libc.errno(capture) : r;
         } catch (Throwable t) {
             throw new AssertionError(t);
@@ -312,7 +379,7 @@ public final class Posix {
     public static long recv(int fd, MemorySegment buf, int flags) {
         MemorySegment capture = Scratch.get().capture();
         try {
-            long r = (long) RECV.invokeExact(capture, fd, buf, buf.byteSize(), flags);
+            long r = (long) Recv.HANDLE.invokeExact(capture, fd, buf, buf.byteSize(), flags);
             return r < 0 ? -Libc.errno(capture) : r;
         } catch (Throwable t) {
             throw new AssertionError(t);
@@ -322,7 +389,7 @@ public final class Posix {
     /** if_nametoindex(3): the interface index in this thread's network namespace, or 0 if there is none. */
     public static int ifNameToIndex(String name) {
         try (Arena arena = Arena.ofConfined()) {
-            return (int) IF_NAMETOINDEX.invokeExact(Scratch.get().capture(), arena.allocateFrom(name, StandardCharsets.UTF_8));
+            return (int) IfNametoindex.HANDLE.invokeExact(Scratch.get().capture(), arena.allocateFrom(name, StandardCharsets.UTF_8));
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -332,7 +399,7 @@ public final class Posix {
     public static String ifIndexToName(int index) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(16); // IF_NAMESIZE
-            MemorySegment r = (MemorySegment) IF_INDEXTONAME.invokeExact(Scratch.get().capture(), index, buf);
+            MemorySegment r = (MemorySegment) IfIndextoname.HANDLE.invokeExact(Scratch.get().capture(), index, buf);
             return r.address() == 0 ? null : buf.getString(0, StandardCharsets.UTF_8);
         } catch (Throwable t) {
             throw new AssertionError(t);
@@ -343,7 +410,7 @@ public final class Posix {
     public static int setns(int fd, int nstype) {
         MemorySegment capture = Scratch.get().capture();
         try {
-            int r = (int) SETNS.invokeExact(capture, fd, nstype);
+            int r = (int) Setns.HANDLE.invokeExact(capture, fd, nstype);
             return r < 0 ? -Libc.errno(capture) : r;
         } catch (Throwable t) {
             throw new AssertionError(t);
@@ -353,7 +420,7 @@ public final class Posix {
     /** gettid(2): the kernel's id of the calling thread. */
     public static int gettid() {
         try {
-            return (int) GETTID.invokeExact();
+            return (int) Gettid.HANDLE.invokeExact();
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -366,7 +433,7 @@ public final class Posix {
         }
         MemorySegment capture = Scratch.get().capture();
         try {
-            long r = (long) PERF_EVENT_OPEN.invokeExact(capture, SYS_PERF_EVENT_OPEN, attr, pid, cpu, groupFd, flags);
+            long r = (long) PerfEventOpen.HANDLE.invokeExact(capture, SYS_PERF_EVENT_OPEN, attr, pid, cpu, groupFd, flags);
             return r < 0 ? -Libc.errno(capture) : (int) r;
         } catch (Throwable t) {
             throw new AssertionError(t);
